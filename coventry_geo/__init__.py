@@ -1,0 +1,34 @@
+"""coventry_geo: ward-level climate-risk and green-infrastructure evidence and maps.
+
+Open a study from its layer manifest, validate it, compute indicators and
+write the ward table and maps::
+
+    import coventry_geo as cg
+    study = cg.open_study("layers/demo.toml")
+    report = cg.validate_study(study)
+    result = cg.run_study(study)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("coventry-geo")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+from coventry_geo.errors import CoventryGeoError  # noqa: E402
+from coventry_geo.pipeline import RunResult, run_study, ward_table  # noqa: E402
+from coventry_geo.study import Study, open_study  # noqa: E402
+from coventry_geo.validation import ValidationReport, validate_study  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "CoventryGeoError",
+    "RunResult",
+    "Study",
+    "ValidationReport",
+    "open_study",
+    "run_study",
+    "validate_study",
+    "ward_table",
+]

@@ -1,0 +1,45 @@
+"""``coventry-geo demo``: generate the synthetic demo city and run everything on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from coventry_geo.pipeline import run_study
+from coventry_geo.study import open_study
+
+__all__ = ["demo"]
+
+
+@click.command()
+@click.option(
+    "--layers",
+    "layers_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("layers"),
+    show_default=True,
+    help="Folder for demo.toml and the demo/ layers.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: outputs/demo beside the layers folder).",
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic city."
+)
+@click.option("--regenerate", is_flag=True, help="Generate the demo layers again even if present.")
+def demo(layers_dir: Path, out_dir: Path | None, seed: int, regenerate: bool) -> None:
+    """Generate the synthetic demo city (if absent) and run everything on it.
+
+    The demo city is synthetic: placed at Coventry's location, it describes no real place.
+    """
+    from coventry_geo.demo import generate_demo  # heavy; only this command needs it
+
+    manifest = generate_demo(layers_dir, seed=seed, overwrite=regenerate)
+    click.echo(f"Demo layers: {manifest}")
+    result = run_study(open_study(manifest), out_dir=out_dir)
+    click.echo(f"Wrote {len(result.outputs)} outputs to {result.out_dir} (synthetic data)")

@@ -1,0 +1,107 @@
+"""Metadata of the columns that indicator families add to the ward table.
+
+Each indicator family declares its columns once, as :class:`ColumnInfo` records
+(name, label, unit, description, whether a higher value is worse). Maps, legends,
+CSV sidecars and ``docs/indicators.md`` read the same records, so a column's unit
+is written in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ColumnInfo", "register_columns", "column_info", "registered_columns"]
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """Description of one indicator column.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the ward table, with its unit as a suffix (``canopy_pct``).
+    label : str
+        Short human label for maps and legends.
+    unit : str
+        Unit as shown to people (``%``, ``ha``, ``°C``, ``persons``).
+    description : str
+        One sentence: what the value is and how it is computed.
+    family : str
+        Indicator family that produces it (``flood``, ``heat``, ``canopy``, ...).
+    higher_is_worse : bool or None
+        ``True`` for hazards and exposure, ``False`` for assets such as canopy,
+        ``None`` where neither applies (ids, counts of people).
+    """
+
+    name: str
+    label: str
+    unit: str
+    description: str
+    family: str
+    higher_is_worse: bool | None = None
+
+
+_REGISTRY: dict[str, ColumnInfo] = {}
+
+
+def register_columns(*infos: ColumnInfo) -> None:
+    """Register column descriptions (idempotent for identical records).
+
+    Parameters
+    ----------
+    *infos : ColumnInfo
+        Records to register.
+
+    Raises
+    ------
+    ValueError
+        If a different record is already registered under the same name.
+    """
+    for info in infos:
+        known = _REGISTRY.get(info.name)
+        if known is not None and known != info:
+            msg = f"column '{info.name}' is already registered with a different description"
+            raise ValueError(msg)
+        _REGISTRY[info.name] = info
+
+
+def column_info(name: str) -> ColumnInfo:
+    """Return the registered description of a column.
+
+    Parameters
+    ----------
+    name : str
+        Column name.
+
+    Returns
+    -------
+    ColumnInfo
+
+    Raises
+    ------
+    KeyError
+        If no family registered that column.
+    """
+    return _REGISTRY[name]
+
+
+def registered_columns(family: str | None = None) -> list[ColumnInfo]:
+    """List registered columns, optionally of one family, in registration order."""
+    return [c for c in _REGISTRY.values() if family is None or c.family == family]
+
+
+register_columns(
+    ColumnInfo("ward_id", "Ward code", "", "Ward identifier from the ward layer.", "wards"),
+    ColumnInfo("ward_name", "Ward", "", "Ward name from the ward layer.", "wards"),
+    ColumnInfo("area_ha", "Area", "ha", "Ward area in the analysis CRS, in hectares.", "wards"),
+    ColumnInfo(
+        "residents",
+        "Residents",
+        "persons",
+        "Residents in the ward: sum of the residences' residents field "
+        "(or the small areas' population when residences carry none).",
+        "wards",
+    ),
+    ColumnInfo("residences", "Residences", "count", "Residence points inside the ward.", "wards"),
+)

@@ -1,0 +1,118 @@
+"""Exceptions and warnings raised by coventry_geo.
+
+Every exception derives from :class:`CoventryGeoError` and also from the built-in
+exception it refines (``ValueError``, ``FileNotFoundError``, ...), so callers can
+catch either. Every message names the layer, the file, what was found against
+what was expected, and the fix. The command line prints the message of any
+:class:`CoventryGeoError` without a traceback and exits with status 2.
+
+Warnings derive from :class:`CoventryGeoWarning` and are used only for problems
+the toolkit recovers from (for example invalid geometries that were repaired).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "CoventryGeoError",
+    "ManifestError",
+    "LayerError",
+    "LayerNotFoundError",
+    "LayerReadError",
+    "LayerCRSError",
+    "LayerSchemaError",
+    "EmptyLayerError",
+    "LayerExtentError",
+    "RasterNodataError",
+    "OutputError",
+    "FetchError",
+    "CoventryGeoWarning",
+    "InvalidGeometryWarning",
+    "PartialCoverageWarning",
+    "MissingLayerWarning",
+]
+
+
+class CoventryGeoError(Exception):
+    """Base class of every error raised by coventry_geo."""
+
+
+class ManifestError(CoventryGeoError, ValueError):
+    """The manifest (TOML) is unreadable, incomplete or asks for something not allowed."""
+
+
+class LayerError(CoventryGeoError):
+    """A problem with one layer of the study.
+
+    Parameters
+    ----------
+    layer : str
+        The layer's name in the manifest.
+    path : str or Path or None
+        The layer's file.
+    problem : str
+        What was found, against what was expected.
+    fix : str
+        What the user should do about it.
+    """
+
+    def __init__(self, layer: str, path: str | Path | None, problem: str, fix: str) -> None:
+        self.layer = layer
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        self.fix = fix
+        where = f" ({self.path})" if self.path else ""
+        super().__init__(f"layer '{layer}'{where}: {problem} Fix: {fix}")
+
+
+class LayerNotFoundError(LayerError, FileNotFoundError):
+    """The layer's file does not exist."""
+
+
+class LayerReadError(LayerError, OSError):
+    """The layer's file exists but cannot be read (corrupt, truncated, wrong format)."""
+
+
+class LayerCRSError(LayerError, ValueError):
+    """The layer has no CRS, or a CRS that contradicts its coordinates."""
+
+
+class LayerSchemaError(LayerError, ValueError):
+    """The layer lacks a required field, has the wrong geometry type or bad values."""
+
+
+class EmptyLayerError(LayerError, ValueError):
+    """The layer has no features (or no valid pixels)."""
+
+
+class LayerExtentError(LayerError, ValueError):
+    """The layer does not overlap the study area (the wards)."""
+
+
+class RasterNodataError(LayerError, ValueError):
+    """A raster has no nodata value, or a NetCDF variable has no spatial reference."""
+
+
+class OutputError(CoventryGeoError, OSError):
+    """Outputs cannot be written (folder locked, not writable, ...)."""
+
+
+class FetchError(CoventryGeoError, OSError):
+    """A dataset could not be downloaded or did not validate after download."""
+
+
+class CoventryGeoWarning(UserWarning):
+    """Base class of every warning issued by coventry_geo."""
+
+
+class InvalidGeometryWarning(CoventryGeoWarning):
+    """Invalid geometries were found and repaired with ``shapely.make_valid``."""
+
+
+class PartialCoverageWarning(CoventryGeoWarning):
+    """A layer covers only part of the study area, or does not reach far enough."""
+
+
+class MissingLayerWarning(CoventryGeoWarning):
+    """An optional layer is absent, so the indicators that need it are not computed."""

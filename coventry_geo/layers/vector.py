@@ -1,0 +1,311 @@
+"""Read and validate vector layers.
+
+:func:`read_vector_layer` reads one layer of the manifest, checks it against
+its kind's schema (:mod:`coventry_geo.layers.schemas`), repairs invalid
+geometries, renames the file's columns to the toolkit's field names and
+reprojects it, once, into the analysis CRS.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import warnings
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from coventry_geo.errors import (
+    EmptyLayerError,
+    InvalidGeometryWarning,
+    LayerReadError,
+    LayerSchemaError,
+)
+from coventry_geo.layers._checks import check_crs_matches_coordinates, check_file, layer_crs
+from coventry_geo.layers.schemas import (
+    FLOOD_ZONE_VALUES,
+    LAYER_SCHEMAS,
+    RISK_BAND_VALUES,
+    LayerSchema,
+)
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from coventry_geo.manifest import LayerSpec
+
+__all__ = ["read_vector_layer"]
+
+logger = logging.getLogger(__name__)
+
+_GEOM_TYPES: dict[str, set[str]] = {
+    "polygon": {"Polygon", "MultiPolygon"},
+    "raster_or_polygon": {"Polygon", "MultiPolygon"},
+    "point": {"Point", "MultiPoint"},
+    "line": {"LineString", "MultiLineString"},
+    "line_or_polygon": {"LineString", "MultiLineString", "Polygon", "MultiPolygon"},
+}
+_DIMENSION = {"point": 0, "line": 1, "polygon": 2, "raster_or_polygon": 2}
+
+
+def read_vector_layer(spec: LayerSpec, *, crs: CRS) -> gpd.GeoDataFrame:
+    """Read one vector layer, validated, with toolkit field names, in the analysis CRS.
+
+    Parameters
+    ----------
+    spec : LayerSpec
+        The layer's manifest entry.
+    crs : pyproj.CRS
+        The analysis CRS to reproject into.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The schema's fields that the file has (renamed to the toolkit's names),
+        plus ``geometry``; invalid geometries repaired, empty ones dropped.
+
+    Raises
+    ------
+    LayerNotFoundError, LayerReadError, LayerCRSError, LayerSchemaError, EmptyLayerError
+        With a message naming the layer, the file, the problem and the fix.
+
+    Warns
+    -----
+    InvalidGeometryWarning
+        When invalid geometries were repaired with :func:`shapely.make_valid`.
+    """
+    schema = LAYER_SCHEMAS[spec.kind]
+    check_file(spec)
+    gdf = _read(spec)
+    if gdf.empty:
+        raise EmptyLayerError(
+            spec.name,
+            spec.path,
+            "the layer has no features.",
+            "check that the right file and layer name are given and that it is not an "
+            "empty export.",
+        )
+    source_crs = layer_crs(spec, gdf.crs)
+    gdf = gdf.set_crs(source_crs, allow_override=True)
+    gdf = _check_geometries(spec, schema, gdf)
+    check_crs_matches_coordinates(spec, source_crs, tuple(gdf.total_bounds))
+    gdf = _apply_fields(spec, schema, gdf)
+    if not source_crs.equals(crs):
+        logger.info(
+            "layer '%s': reprojecting from %s to %s",
+            spec.name,
+            source_crs.to_string(),
+            crs.to_string(),
+        )
+        gdf = gdf.to_crs(crs)
+    return gdf
+
+
+def _read(spec: LayerSpec) -> gpd.GeoDataFrame:
+    path = f"/vsicurl/{spec.path}" if spec.is_url else spec.path
+    if path.lower().endswith(".csv"):
+        return _read_points_csv(spec)
+    try:
+        layers = pyogrio.list_layers(path)
+        if spec.layer is None and len(layers) > 1:
+            names = ", ".join(str(n) for n in layers[:, 0])
+            raise LayerReadError(
+                spec.name,
+                spec.path,
+                f"the file has {len(layers)} layers ({names}) and none is chosen.",
+                f'add layer = "<name>" to [layers.{spec.name}] in the manifest.',
+            )
+        if spec.layer is not None and spec.layer not in set(layers[:, 0]):
+            names = ", ".join(str(n) for n in layers[:, 0])
+            raise LayerReadError(
+                spec.name,
+                spec.path,
+                f"the file has no layer '{spec.layer}' (it has: {names}).",
+                f"correct 'layer' in [layers.{spec.name}] of the manifest.",
+            )
+        return gpd.read_file(path, layer=spec.layer, engine="pyogrio")
+    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
+        if isinstance(exc, LayerReadError):
+            raise
+        raise LayerReadError(
+            spec.name,
+            spec.path,
+            f"the file cannot be read as a vector layer ({exc}).",
+            "check that it is a complete, uncorrupted GeoPackage/GeoJSON/Shapefile/FlatGeobuf; "
+            "download or export it again.",
+        ) from exc
+
+
+def _read_points_csv(spec: LayerSpec) -> gpd.GeoDataFrame:
+    try:
+        table = pd.read_csv(spec.path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise LayerReadError(
+            spec.name,
+            spec.path,
+            f"the CSV cannot be read ({exc}).",
+            "check the file is a valid CSV.",
+        ) from exc
+    x, y = spec.options.get("x", "x"), spec.options.get("y", "y")
+    missing = [c for c in (x, y) if c not in table.columns]
+    if missing:
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            f"the CSV has no coordinate column(s) {missing}; it has {list(table.columns)}.",
+            f'name them in [layers.{spec.name}.options], e.g. x = "easting", y = "northing".',
+        )
+    geometry = gpd.points_from_xy(table[x], table[y])
+    return gpd.GeoDataFrame(table.drop(columns=[x, y]), geometry=geometry, crs=None)
+
+
+def _check_geometries(
+    spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.array
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.all():
+        raise EmptyLayerError(
+            spec.name,
+            spec.path,
+            f"all {len(gdf)} features have empty or missing geometry.",
+            "export the layer again with its geometry column.",
+        )
+    if missing.any():
+        logger.warning(
+            "layer '%s': dropped %d features with no geometry", spec.name, int(missing.sum())
+        )
+        gdf = gdf.loc[~missing].copy()
+    gdf = _repair(spec, schema, gdf)
+    allowed = _GEOM_TYPES[schema.geometry]
+    found = set(gdf.geom_type.unique())
+    if not found <= allowed:
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            f"geometry type {', '.join(sorted(found))} found, but a '{spec.kind}' layer needs "
+            f"{' or '.join(sorted(allowed))}.",
+            "point the manifest at the right file or layer for this kind.",
+        )
+    return gdf
+
+
+def _repair(spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    invalid = ~shapely.is_valid(gdf.geometry.array)
+    n_invalid = int(invalid.sum())
+    if n_invalid == 0:
+        return gdf
+    repaired = shapely.make_valid(gdf.geometry.array[invalid])
+    dimension = _DIMENSION.get(schema.geometry)
+    if dimension is not None:
+        repaired = np.array([_keep_dimension(g, dimension) for g in repaired], dtype=object)
+    gdf = gdf.copy()
+    gdf.loc[invalid, gdf.geometry.name] = repaired
+    msg = (
+        f"layer '{spec.name}' ({spec.path}): {n_invalid} of {len(gdf)} geometries were invalid "
+        "and were repaired with shapely.make_valid; check them in a GIS if the results matter."
+    )
+    warnings.warn(msg, InvalidGeometryWarning, stacklevel=4)
+    return gdf
+
+
+def _keep_dimension(geom: shapely.Geometry, dimension: int) -> shapely.Geometry:
+    """Keep the parts of a repaired geometry that have the layer's dimension."""
+    if shapely.get_dimensions(geom) == dimension and geom.geom_type != "GeometryCollection":
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dimension]
+    return shapely.union_all(parts) if parts else geom
+
+
+def _apply_fields(spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    problems = []
+    for fs in schema.required:
+        if spec.column(fs.name) not in gdf.columns:
+            problems.append(_missing_field_text(spec, fs.name, columns))
+    for group in schema.one_of:
+        if not any(spec.column(f) in gdf.columns for f in group):
+            problems.append(
+                f"none of the fields {', '.join(group)} is present (one is needed); the file has: "
+                f"{', '.join(columns)}"
+            )
+    for name, column in spec.fields.items():
+        if column not in gdf.columns and name not in {f.name for f in schema.required}:
+            problems.append(_missing_field_text(spec, name, columns))
+    if problems:
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            "; ".join(problems) + ".",
+            f"map the file's columns to the toolkit's in [layers.{spec.name}.fields] of the "
+            'manifest, e.g. ward_id = "WD22CD" (docs/manifest.md lists each kind\'s fields).',
+        )
+    present = {fs.name: spec.column(fs.name) for fs in schema.required + schema.optional}
+    present = {name: col for name, col in present.items() if col in gdf.columns}
+    out = gdf[[*present.values(), gdf.geometry.name]].rename(
+        columns={col: name for name, col in present.items()}
+    )
+    out = out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
+    for name in present:
+        out[name] = _convert(spec, schema.spec_of(name).dtype, name, out[name])
+    return _normalise_values(spec, out)
+
+
+def _missing_field_text(spec: LayerSpec, name: str, columns: list[str]) -> str:
+    column = spec.column(name)
+    near = difflib.get_close_matches(column, columns, n=1, cutoff=0.4)
+    hint = f"; closest match: '{near[0]}'" if near else ""
+    mapped = f" (file column '{column}')" if column != name else ""
+    return f"field '{name}'{mapped} not found; the file has: {', '.join(columns)}{hint}"
+
+
+def _convert(spec: LayerSpec, dtype: str, name: str, values: pd.Series) -> pd.Series:
+    if dtype == "str":
+        return values.astype("string")
+    if dtype == "num":
+        converted = pd.to_numeric(values, errors="coerce")
+        bad = converted.isna() & values.notna()
+        if bad.any():
+            sample = ", ".join(repr(v) for v in values[bad].unique()[:5])
+            raise LayerSchemaError(
+                spec.name,
+                spec.path,
+                f"field '{name}' must be numeric but has {int(bad.sum())} non-numeric "
+                f"values ({sample}).",
+                "clean the column, or map a different column in the manifest's fields.",
+            )
+        return converted.astype("float64")
+    return values
+
+
+def _normalise_values(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if spec.kind == "flood_zones":
+        gdf["flood_zone"] = _map_values(spec, gdf["flood_zone"], "flood_zone", FLOOD_ZONE_VALUES)
+    elif spec.kind == "surface_water":
+        gdf["risk_band"] = _map_values(spec, gdf["risk_band"], "risk_band", RISK_BAND_VALUES)
+    return gdf
+
+
+def _map_values(spec: LayerSpec, values: pd.Series, name: str, accepted: dict) -> pd.Series:
+    custom = {str(k).strip().lower(): v for k, v in spec.options.get(f"{name}_values", {}).items()}
+    table = {**accepted, **custom}
+    keys = values.astype("string").str.strip().str.lower()
+    keys = keys.str.replace(r"\.0$", "", regex=True)
+    mapped = keys.map(table)
+    unknown = sorted(set(values[mapped.isna()].astype(str)))
+    if unknown:
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            f"field '{name}' has values {unknown[:8]} that are not recognised; accepted: "
+            f"{sorted({str(v) for v in accepted.values()})} (spelled e.g. "
+            f"{', '.join(sorted(accepted)[:6])}).",
+            f"map the file's values in [layers.{spec.name}.options.{name}_values], "
+            'e.g. { "FZ3a" = 3 }.',
+        )
+    return mapped.astype(type(next(iter(accepted.values()))))

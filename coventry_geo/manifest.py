@@ -1,0 +1,413 @@
+"""The layer manifest: a TOML file that names a study and its layers.
+
+:func:`read_manifest` turns the TOML into typed, checked records
+(:class:`Manifest`, :class:`StudySpec`, :class:`LayerSpec`). It checks the
+structure only (keys, kinds, paths, field names); reading and validating the
+layers' contents is the job of :mod:`coventry_geo.layers`. The format is
+documented in ``docs/manifest.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from coventry_geo.errors import ManifestError
+from coventry_geo.layers.schemas import LAYER_SCHEMAS
+
+__all__ = ["Manifest", "StudySpec", "LayerSpec", "read_manifest"]
+
+logger = logging.getLogger(__name__)
+
+_URL = re.compile(r"^(https?|s3|gs)://", re.IGNORECASE)
+_STUDY_KEYS = {
+    "name",
+    "code",
+    "crs",
+    "ward_layer",
+    "outputs",
+    "synthetic",
+    "allow_external_paths",
+    "allow_urls",
+    "attribution",
+    "description",
+}
+_LAYER_KEYS = {
+    "kind",
+    "path",
+    "layer",
+    "band",
+    "variable",
+    "fields",
+    "values",
+    "units",
+    "nodata",
+    "crs",
+    "sha256",
+    "options",
+    "source",
+    "licence",
+    "description",
+}
+_TOP_KEYS = {"study", "settings", "layers", "maps"}
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """The ``[study]`` table of a manifest.
+
+    Attributes
+    ----------
+    name : str
+        Study (city) name shown on every output.
+    code : str
+        Short slug, used for the default output folder.
+    crs : pyproj.CRS
+        Analysis CRS: projected, in metres (default EPSG:27700).
+    ward_layer : str
+        Name of the layer of kind ``wards``.
+    outputs : Path
+        Output folder (absolute).
+    synthetic : bool
+        True for generated data; every output then says so.
+    attribution : str
+        Attribution text for maps and tables.
+    """
+
+    name: str
+    code: str
+    crs: CRS
+    ward_layer: str
+    outputs: Path
+    synthetic: bool = False
+    allow_external_paths: bool = False
+    allow_urls: bool = False
+    attribution: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One ``[layers.<name>]`` table of a manifest.
+
+    Attributes
+    ----------
+    name : str
+        The layer's name in the manifest.
+    kind : str
+        Layer kind (a key of :data:`coventry_geo.layers.schemas.LAYER_SCHEMAS`).
+    path : str
+        Absolute file path, or a URL when the study allows URLs.
+    fields : dict of str to str
+        Toolkit field name to the file's own column name.
+    """
+
+    name: str
+    kind: str
+    path: str
+    layer: str | None = None
+    band: int = 1
+    variable: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    values: str | None = None
+    units: str | None = None
+    nodata: float | str | None = None
+    crs: str | None = None
+    sha256: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    licence: str = ""
+    description: str = ""
+
+    @property
+    def is_url(self) -> bool:
+        """Whether the layer is read from a URL."""
+        return bool(_URL.match(self.path))
+
+    def column(self, toolkit_field: str) -> str:
+        """Return the file's column name for a toolkit field name."""
+        return self.fields.get(toolkit_field, toolkit_field)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed, structurally checked manifest.
+
+    Attributes
+    ----------
+    path : Path
+        The manifest file.
+    study : StudySpec
+    layers : dict of str to LayerSpec
+        In the order of the file.
+    settings : dict
+        The ``[settings]`` table (indicator parameters).
+    maps : dict
+        The ``[maps]`` table (map options).
+    """
+
+    path: Path
+    study: StudySpec
+    layers: dict[str, LayerSpec]
+    settings: dict[str, Any] = field(default_factory=dict)
+    maps: dict[str, Any] = field(default_factory=dict)
+
+    def names_of(self, kind: str) -> list[str]:
+        """Return the names of the layers of one kind, in manifest order."""
+        return [name for name, spec in self.layers.items() if spec.kind == kind]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Return a sub-table of ``[settings]`` (empty when absent)."""
+        value = self.settings.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+
+def read_manifest(path: str | Path) -> Manifest:
+    """Read and check a manifest file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML manifest.
+
+    Returns
+    -------
+    Manifest
+
+    Raises
+    ------
+    ManifestError
+        If the file is missing, is not valid TOML, or names unknown keys or
+        kinds, a path outside the manifest's folder tree or a URL that the
+        study does not allow, or an analysis CRS that is not projected.
+
+    Examples
+    --------
+    >>> from coventry_geo.manifest import read_manifest
+    >>> read_manifest("no/such/file.toml")
+    Traceback (most recent call last):
+    ...
+    coventry_geo.errors.ManifestError: manifest no/such/file.toml: file not found. ...
+    """
+    path = Path(path)
+    data = _read_toml(path)
+    _check_keys(path, "the top level", data, _TOP_KEYS)
+    study_table = _table(path, data, "study", required=True)
+    layers_table = _table(path, data, "layers", required=True)
+    if not layers_table:
+        msg = f"manifest {path}: [layers] is empty. Fix: add at least a [layers.wards] table."
+        raise ManifestError(msg)
+    base = path.resolve().parent
+    raw_study = dict(study_table)
+    layers = {
+        name: _layer_spec(path, base, name, table, raw_study)
+        for name, table in layers_table.items()
+    }
+    study = _study_spec(path, base, raw_study, layers)
+    return Manifest(
+        path=path.resolve(),
+        study=study,
+        layers=layers,
+        settings=_table(path, data, "settings", required=False),
+        maps=_table(path, data, "maps", required=False),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        msg = (
+            f"manifest {path}: file not found. Fix: give the path of a TOML manifest "
+            "(run `coventry-geo demo` to generate layers/demo.toml)."
+        )
+        raise ManifestError(msg)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"manifest {path}: not valid TOML ({exc}). Fix: correct the syntax at that line."
+        raise ManifestError(msg) from exc
+
+
+def _table(path: Path, data: dict[str, Any], key: str, *, required: bool) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        if required:
+            msg = f"manifest {path}: no [{key}] table. Fix: add a [{key}] table (docs/manifest.md)."
+            raise ManifestError(msg)
+        return {}
+    if not isinstance(value, dict):
+        msg = f"manifest {path}: '{key}' must be a table, got {type(value).__name__}."
+        raise ManifestError(msg)
+    return value
+
+
+def _check_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        hints = [_closest(k, allowed) for k in unknown]
+        detail = ", ".join(
+            f"'{k}'" + (f" (did you mean '{h}'?)" if h else "")
+            for k, h in zip(unknown, hints, strict=True)
+        )
+        msg = (
+            f"manifest {path}: unknown key(s) in {where}: {detail}. "
+            f"Allowed: {', '.join(sorted(allowed))}."
+        )
+        raise ManifestError(msg)
+
+
+def _closest(word: str, choices: set[str] | list[str]) -> str | None:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return match[0] if match else None
+
+
+def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, Any]) -> LayerSpec:
+    where = f"[layers.{name}]"
+    if not isinstance(table, dict):
+        msg = f"manifest {path}: {where} must be a table."
+        raise ManifestError(msg)
+    _check_keys(path, where, table, _LAYER_KEYS)
+    kind = table.get("kind")
+    if kind not in LAYER_SCHEMAS:
+        hint = _closest(str(kind), list(LAYER_SCHEMAS))
+        msg = (
+            f"manifest {path}: {where} has kind {kind!r}, which is not a layer kind"
+            + (f" (did you mean '{hint}'?)" if hint else "")
+            + f". Known kinds: {', '.join(LAYER_SCHEMAS)}."
+        )
+        raise ManifestError(msg)
+    if not isinstance(table.get("path"), str) or not table["path"]:
+        msg = f"manifest {path}: {where} has no 'path'. Fix: add path = \"<file>\"."
+        raise ManifestError(msg)
+    fields = table.get("fields", {})
+    _check_fields(path, where, kind, fields)
+    return LayerSpec(
+        name=name,
+        kind=kind,
+        path=_resolve_path(path, base, where, table["path"], study),
+        layer=table.get("layer"),
+        band=int(table.get("band", 1)),
+        variable=table.get("variable"),
+        fields=dict(fields),
+        values=table.get("values"),
+        units=table.get("units"),
+        nodata=table.get("nodata"),
+        crs=table.get("crs"),
+        sha256=table.get("sha256"),
+        options=dict(table.get("options", {})),
+        source=str(table.get("source", "")),
+        licence=str(table.get("licence", "")),
+        description=str(table.get("description", "")),
+    )
+
+
+def _check_fields(path: Path, where: str, kind: str, fields: Any) -> None:
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        msg = (
+            f"manifest {path}: {where}.fields must map toolkit field names to the file's "
+            'column names, e.g. fields = { ward_id = "WD22CD" }.'
+        )
+        raise ManifestError(msg)
+    known = LAYER_SCHEMAS[kind].field_names
+    unknown = [k for k in fields if k not in known]
+    if unknown:
+        hints = {k: _closest(k, known) for k in unknown}
+        detail = ", ".join(
+            f"'{k}'" + (f" (did you mean '{h}'?)" if h else "") for k, h in hints.items()
+        )
+        msg = (
+            f"manifest {path}: {where}.fields names {detail}, not a field of kind '{kind}'. "
+            f"Fields of '{kind}': {', '.join(known) or 'none'}."
+        )
+        raise ManifestError(msg)
+
+
+def _resolve_path(path: Path, base: Path, where: str, raw: str, study: dict[str, Any]) -> str:
+    if _URL.match(raw):
+        if not study.get("allow_urls", False):
+            msg = (
+                f"manifest {path}: {where} path {raw!r} is a URL, which this manifest does not "
+                "allow. Fix: download the file next to the manifest, or set "
+                "allow_urls = true in [study]."
+            )
+            raise ManifestError(msg)
+        return raw
+    resolved = (base / raw).resolve()
+    if not study.get("allow_external_paths", False) and not resolved.is_relative_to(base):
+        msg = (
+            f"manifest {path}: {where} path {raw!r} leaves the manifest's folder ({base}). "
+            "Fix: move the file under that folder, or set allow_external_paths = true in [study]."
+        )
+        raise ManifestError(msg)
+    return str(resolved)
+
+
+def _study_spec(
+    path: Path, base: Path, table: dict[str, Any], layers: dict[str, LayerSpec]
+) -> StudySpec:
+    _check_keys(path, "[study]", table, _STUDY_KEYS)
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        msg = f'manifest {path}: [study] has no name. Fix: add name = "<city>".'
+        raise ManifestError(msg)
+    code = str(table.get("code") or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+    outputs = (base / table["outputs"]) if "outputs" in table else Path("outputs") / code
+    return StudySpec(
+        name=name,
+        code=code,
+        crs=_analysis_crs(path, table.get("crs", "EPSG:27700")),
+        ward_layer=_ward_layer(path, table.get("ward_layer"), layers),
+        outputs=outputs.resolve(),
+        synthetic=bool(table.get("synthetic", False)),
+        allow_external_paths=bool(table.get("allow_external_paths", False)),
+        allow_urls=bool(table.get("allow_urls", False)),
+        attribution=str(table.get("attribution", "")),
+        description=str(table.get("description", "")),
+    )
+
+
+def _analysis_crs(path: Path, value: Any) -> CRS:
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError as exc:
+        msg = (
+            f"manifest {path}: [study] crs {value!r} is not a CRS ({exc}). "
+            'Fix: e.g. crs = "EPSG:27700".'
+        )
+        raise ManifestError(msg) from exc
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    if not crs.is_projected or unit not in ("metre", "meter"):
+        msg = (
+            f"manifest {path}: [study] crs {value!r} is not a projected CRS in metres "
+            f"(got {crs.name}, unit {unit or 'none'}). Areas and distances need one. "
+            'Fix: use a local projected CRS such as crs = "EPSG:27700" (British National Grid).'
+        )
+        raise ManifestError(msg)
+    return crs
+
+
+def _ward_layer(path: Path, value: Any, layers: dict[str, LayerSpec]) -> str:
+    wards = [n for n, s in layers.items() if s.kind == "wards"]
+    if value is None:
+        if len(wards) != 1:
+            msg = (
+                f"manifest {path}: found {len(wards)} layers of kind 'wards' ({', '.join(wards)}). "
+                'Fix: have exactly one, or name it in [study] ward_layer = "<name>".'
+            )
+            raise ManifestError(msg)
+        return wards[0]
+    if value not in layers or layers[value].kind != "wards":
+        msg = (
+            f"manifest {path}: [study] ward_layer = {value!r} is not a layer of kind 'wards'. "
+            f"Layers of kind 'wards': {', '.join(wards) or 'none'}."
+        )
+        raise ManifestError(msg)
+    return str(value)

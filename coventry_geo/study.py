@@ -1,0 +1,226 @@
+"""A study: a manifest with its layers loaded on demand, in one CRS.
+
+:func:`open_study` reads a manifest; :class:`Study` then loads each layer the
+first time it is asked for (validated, reprojected once into the analysis CRS,
+and checked to overlap the wards) and keeps it. Indicator families take a
+:class:`Study`, or the layers they need, and return columns for the ward table.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import shapely
+from pyproj import Transformer
+
+from coventry_geo.errors import (
+    LayerExtentError,
+    LayerSchemaError,
+    ManifestError,
+)
+from coventry_geo.layers.raster import RasterLayer, is_raster_file, open_raster_layer
+from coventry_geo.layers.schemas import LAYER_SCHEMAS
+from coventry_geo.layers.vector import read_vector_layer
+from coventry_geo.manifest import LayerSpec, Manifest, read_manifest
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+__all__ = ["Study", "open_study"]
+
+logger = logging.getLogger(__name__)
+
+
+def open_study(manifest_path: str | Path) -> Study:
+    """Open a study from its manifest.
+
+    Parameters
+    ----------
+    manifest_path : str or Path
+        The TOML manifest (see ``docs/manifest.md``).
+
+    Returns
+    -------
+    Study
+        Layers are read lazily, on first use.
+
+    Raises
+    ------
+    ManifestError
+        If the manifest is missing or malformed.
+    """
+    return Study(read_manifest(manifest_path))
+
+
+class Study:
+    """A manifest and its layers, loaded on demand into the analysis CRS.
+
+    Parameters
+    ----------
+    manifest : Manifest
+        A parsed manifest (:func:`coventry_geo.manifest.read_manifest`).
+    """
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self._vectors: dict[str, gpd.GeoDataFrame] = {}
+        self._rasters: dict[str, RasterLayer] = {}
+
+    def __repr__(self) -> str:
+        return f"Study({self.name!r}, layers={list(self.manifest.layers)})"
+
+    @property
+    def name(self) -> str:
+        """Study name."""
+        return self.manifest.study.name
+
+    @property
+    def crs(self) -> CRS:
+        """Analysis CRS."""
+        return self.manifest.study.crs
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The manifest's ``[settings]`` table."""
+        return self.manifest.settings
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the study's data are synthetic (the demo city)."""
+        return self.manifest.study.synthetic
+
+    def has(self, kind: str) -> bool:
+        """Whether the manifest has at least one layer of a kind."""
+        return bool(self.manifest.names_of(kind))
+
+    def layer_name(self, kind: str) -> str | None:
+        """Return the name of the single layer of a kind, or None when there is none.
+
+        Raises
+        ------
+        ManifestError
+            If the manifest has several layers of that kind.
+        """
+        names = self.manifest.names_of(kind)
+        if len(names) > 1:
+            msg = (
+                f"manifest {self.manifest.path}: {len(names)} layers of kind '{kind}' "
+                f"({', '.join(names)}) where one is expected. Fix: keep one, or merge the files."
+            )
+            raise ManifestError(msg)
+        return names[0] if names else None
+
+    def spec(self, name: str) -> LayerSpec:
+        """Return a layer's manifest entry."""
+        try:
+            return self.manifest.layers[name]
+        except KeyError:
+            msg = (
+                f"manifest {self.manifest.path}: no layer named '{name}'. "
+                f"Layers: {', '.join(self.manifest.layers)}."
+            )
+            raise ManifestError(msg) from None
+
+    @cached_property
+    def wards(self) -> gpd.GeoDataFrame:
+        """The ward layer (``ward_id``, ``ward_name``, ``geometry``), sorted by ward id."""
+        spec = self.spec(self.manifest.study.ward_layer)
+        wards = read_vector_layer(spec, crs=self.crs)
+        duplicated = wards["ward_id"][wards["ward_id"].duplicated()].unique()
+        if len(duplicated):
+            raise LayerSchemaError(
+                spec.name,
+                spec.path,
+                f"ward ids are not unique: {', '.join(map(str, duplicated[:5]))} repeat.",
+                "map ward_id to a column with one value per ward, or dissolve the wards first.",
+            )
+        if self.synthetic:
+            logger.warning("study '%s' is synthetic: results are not real", self.name)
+        return wards.sort_values("ward_id").reset_index(drop=True)
+
+    @cached_property
+    def study_area(self) -> shapely.Geometry:
+        """Union of the wards, in the analysis CRS."""
+        return shapely.union_all(self.wards.geometry.array)
+
+    def is_raster(self, name: str) -> bool:
+        """Whether a layer is read as a raster."""
+        spec = self.spec(name)
+        schema = LAYER_SCHEMAS[spec.kind]
+        return schema.geometry == "raster" or (schema.is_raster and is_raster_file(spec.path))
+
+    def vector(self, name: str) -> gpd.GeoDataFrame:
+        """Return a vector layer, validated and in the analysis CRS (loaded once)."""
+        if name not in self._vectors:
+            spec = self.spec(name)
+            gdf = read_vector_layer(spec, crs=self.crs)
+            self._check_overlap(spec, tuple(gdf.total_bounds), gdf)
+            self._vectors[name] = gdf
+        return self._vectors[name]
+
+    def raster(self, name: str) -> RasterLayer:
+        """Return a raster layer's description, validated (opened once)."""
+        if name not in self._rasters:
+            spec = self.spec(name)
+            layer = open_raster_layer(spec)
+            bounds = _bounds_in(layer.bounds, layer.crs, self.crs)
+            self._check_overlap(spec, bounds, None)
+            self._rasters[name] = layer
+        return self._rasters[name]
+
+    def load(self, name: str) -> gpd.GeoDataFrame | RasterLayer:
+        """Return a layer, as a GeoDataFrame or a RasterLayer according to its kind."""
+        return self.raster(name) if self.is_raster(name) else self.vector(name)
+
+    def extent_coverage(self, name: str) -> float:
+        """Share (0-1) of the ward area inside a layer's extent (its bounding box).
+
+        Parameters
+        ----------
+        name : str
+            Layer name.
+
+        Returns
+        -------
+        float
+        """
+        layer = self.load(name)
+        if isinstance(layer, RasterLayer):
+            bounds = _bounds_in(layer.bounds, layer.crs, self.crs)
+        else:
+            bounds = tuple(layer.total_bounds)
+        inside = shapely.intersection(self.study_area, shapely.box(*bounds)).area
+        return inside / self.study_area.area
+
+    def _check_overlap(
+        self, spec: LayerSpec, bounds: tuple[float, ...], gdf: gpd.GeoDataFrame | None
+    ) -> None:
+        if spec.name == self.manifest.study.ward_layer:
+            return
+        area = self.study_area
+        box = shapely.box(*bounds)
+        hits = box.intersects(area)
+        if hits and gdf is not None:
+            hits = len(gdf.sindex.query(area, predicate="intersects")) > 0
+        if not hits:
+            wx0, wy0, wx1, wy1 = area.bounds
+            raise LayerExtentError(
+                spec.name,
+                spec.path,
+                "the layer does not overlap the wards: its extent is "
+                f"x {bounds[0]:.0f}..{bounds[2]:.0f}, "
+                f"y {bounds[1]:.0f}..{bounds[3]:.0f} and the wards' is x {wx0:.0f}..{wx1:.0f}, "
+                f"y {wy0:.0f}..{wy1:.0f} ({self.crs.to_string()}).",
+                "check that the layer is for this study area and that its CRS label is right.",
+            )
+
+
+def _bounds_in(bounds: tuple[float, ...], src: CRS, dst: CRS) -> tuple[float, float, float, float]:
+    if src.equals(dst):
+        return tuple(bounds)  # type: ignore[return-value]
+    transformer = Transformer.from_crs(src, dst, always_xy=True)
+    return transformer.transform_bounds(*bounds, densify_pts=21)

@@ -1,0 +1,332 @@
+"""`coventry-geo validate` on manifests broken in each way the foundation issue lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import shapely
+import xarray as xr
+from click.testing import CliRunner
+
+from coventry_geo import errors, open_study
+from coventry_geo.cli import cli
+from coventry_geo.layers.vector import read_vector_layer
+from coventry_geo.study import Study
+from coventry_geo.validation import validate_study
+from tests.conftest import X0, Y0, tiny_wards, write_raster
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_valid_study_passes(tiny_study):
+    result = invoke("validate", str(tiny_study()))
+    assert result.exit_code == 0, result.output
+    assert "all layers usable" in result.output
+    assert "wards" in result.output
+    assert "4 features" in result.output
+    assert "200 x 200 pixels" in result.output
+    assert "Traceback" not in result.output
+
+
+def _assert_bad(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output, f"{needle!r} not in {result.output!r}"
+
+
+def test_missing_file(tiny_study):
+    manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "nope.tif"}})
+    _assert_bad(
+        invoke("validate", str(manifest)), "layer 'heat'", "nope.tif", "does not exist", "Fix:"
+    )
+
+
+def test_corrupt_vector_file(tiny_study):
+    manifest = tiny_study()
+    (manifest.parent / "residences.gpkg").write_bytes(b"this is not a geopackage" * 10)
+    _assert_bad(invoke("validate", str(manifest)), "layer 'residences'", "cannot be read", "Fix:")
+
+
+def test_truncated_raster(tiny_study):
+    manifest = tiny_study()
+    tif = manifest.parent / "heat.tif"
+    tif.write_bytes(tif.read_bytes()[:500])
+    _assert_bad(invoke("validate", str(manifest)), "layer 'heat'", "heat.tif", "Fix:")
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_vector_without_crs(tiny_study, tmp_path):
+    tiny_wards().set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.shp")
+    (tmp_path / "nocrs.prj").unlink(missing_ok=True)
+    manifest = tiny_study(
+        layers={
+            "wards": {
+                "kind": "wards",
+                "path": "nocrs.shp",
+                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
+            }
+        }
+    )
+    _assert_bad(
+        invoke("validate", str(manifest)),
+        "layer 'wards'",
+        "no coordinate reference system",
+        'crs = "EPSG:27700"',
+    )
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_declared_crs_fills_a_missing_one(tiny_study, tmp_path):
+    tiny_wards().set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.shp")
+    (tmp_path / "nocrs.prj").unlink(missing_ok=True)
+    manifest = tiny_study(
+        layers={
+            "wards": {
+                "kind": "wards",
+                "path": "nocrs.shp",
+                "crs": "EPSG:27700",
+                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
+            }
+        }
+    )
+    assert invoke("validate", str(manifest)).exit_code == 0
+
+
+def test_raster_without_crs(tiny_study, tmp_path):
+    write_raster(tmp_path / "heat.tif", np.full((20, 20), 20.0, "float32"), crs=None)
+    _assert_bad(
+        invoke("validate", str(tiny_study())), "layer 'heat'", "no coordinate reference system"
+    )
+
+
+def test_lonlat_numbers_labelled_british_national_grid(tiny_study, tmp_path):
+    wards = tiny_wards().to_crs(4326).set_crs(27700, allow_override=True)
+    wards.to_file(tmp_path / "mislabelled.gpkg")
+    manifest = tiny_study(
+        layers={
+            "wards": {
+                "kind": "wards",
+                "path": "mislabelled.gpkg",
+                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
+            }
+        }
+    )
+    _assert_bad(
+        invoke("validate", str(manifest)),
+        "layer 'wards'",
+        "look like longitudes/latitudes",
+        "EPSG:4326",
+    )
+
+
+def test_metres_labelled_wgs84(tiny_study, tmp_path):
+    tiny_wards().set_crs(4326, allow_override=True).to_file(tmp_path / "mislabelled.gpkg")
+    manifest = tiny_study(
+        layers={
+            "wards": {
+                "kind": "wards",
+                "path": "mislabelled.gpkg",
+                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
+            }
+        }
+    )
+    _assert_bad(
+        invoke("validate", str(manifest)),
+        "layer 'wards'",
+        "not longitudes/latitudes",
+        "look like metres",
+    )
+
+
+def test_invalid_geometries_are_repaired_with_one_warning(tiny_study, tmp_path):
+    wards = tiny_wards()
+    x, y = X0, Y0
+    bowtie = shapely.Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000), (x, y)])
+    wards.loc[0, "geometry"] = bowtie
+    wards.to_file(tmp_path / "wards.gpkg", layer="wards")
+    study = open_study(tiny_study())
+    with pytest.warns(
+        errors.InvalidGeometryWarning, match=r"1 of 4 geometries were invalid"
+    ) as record:
+        loaded = study.wards
+    assert len(record) == 1
+    assert loaded.is_valid.all()
+    assert loaded.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    # the repaired bow-tie is two triangles of a quarter square each
+    assert loaded.loc[loaded.ward_id == "W1"].area.iloc[0] == pytest.approx(500_000.0)
+    result = invoke("validate", str(tiny_study()))
+    assert result.exit_code == 0
+    assert "warning" in result.output
+    assert "repaired with shapely.make_valid" in result.output
+
+
+def test_empty_layer(tiny_study, tmp_path):
+    empty = gpd.GeoDataFrame({"uprn": [], "residents": []}, geometry=[], crs=27700)
+    empty.to_file(tmp_path / "residences.gpkg", layer="residences")
+    _assert_bad(invoke("validate", str(tiny_study())), "layer 'residences'", "no features")
+
+
+def test_layer_that_misses_the_study_area(tiny_study, tmp_path):
+    wards = tiny_wards()
+    far = wards.set_geometry(wards.translate(xoff=200_000))  # 200 km east, still in Britain
+    far = far.rename(columns={"WD_CODE": "zone", "WD_NAME": "label"})
+    far.to_file(tmp_path / "far.gpkg", layer="far")
+    manifest = tiny_study(
+        layers={
+            "hnz": {"kind": "heat_network_zones", "path": "far.gpkg", "fields": {"zone_id": "zone"}}
+        }
+    )
+    _assert_bad(invoke("validate", str(manifest)), "layer 'hnz'", "does not overlap the wards")
+
+
+def test_raster_that_misses_the_study_area(tiny_study, tmp_path):
+    write_raster(tmp_path / "heat.tif", np.full((20, 20), 20.0, "float32"), x0=X0 - 100_000)
+    _assert_bad(invoke("validate", str(tiny_study())), "layer 'heat'", "does not overlap the wards")
+
+
+def test_missing_field_names_closest_match(tiny_study):
+    manifest = tiny_study(
+        layers={
+            "wards": {
+                "kind": "wards",
+                "path": "wards.gpkg",
+                "fields": {"ward_id": "WD_COD", "ward_name": "WD_NAME"},
+            }
+        }
+    )
+    _assert_bad(
+        invoke("validate", str(manifest)),
+        "field 'ward_id' (file column 'WD_COD') not found",
+        "the file has: WD_CODE, WD_NAME",
+        "closest match: 'WD_CODE'",
+    )
+
+
+def test_raster_without_nodata(tiny_study, tmp_path):
+    write_raster(tmp_path / "heat.tif", np.full((20, 20), 20.0, "float32"), nodata=None)
+    _assert_bad(
+        invoke("validate", str(tiny_study())), "layer 'heat'", "no nodata value", "nodata ="
+    )
+
+
+def test_declared_nodata_none_accepts_a_raster_without_nodata(tiny_study, tmp_path):
+    write_raster(tmp_path / "heat.tif", np.full((20, 20), 20.0, "float32"), nodata=None)
+    manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "heat.tif", "nodata": "none"}})
+    assert invoke("validate", str(manifest)).exit_code == 0
+
+
+def _netcdf(path: Path, *, with_crs: bool) -> Path:
+    x = X0 + 5 + 10 * np.arange(50)
+    y = Y0 + 1995 - 10 * np.arange(50)
+    da = xr.DataArray(
+        np.full((50, 50), 25.0, "float32"), coords={"y": y, "x": x}, dims=("y", "x"), name="lst"
+    )
+    da.attrs["_FillValue"] = -9999.0
+    da.x.attrs.update(standard_name="projection_x_coordinate", units="m")
+    da.y.attrs.update(standard_name="projection_y_coordinate", units="m")
+    if with_crs:
+        da = da.rio.write_crs("EPSG:27700")
+    da.to_dataset().to_netcdf(path)
+    return path
+
+
+def test_netcdf_variable_without_spatial_reference(tiny_study, tmp_path):
+    _netcdf(tmp_path / "lst.nc", with_crs=False)
+    manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "lst.nc", "variable": "lst"}})
+    _assert_bad(
+        invoke("validate", str(manifest)),
+        "layer 'heat'",
+        "NetCDF variable 'lst' has no spatial reference",
+        "rio.write_crs",
+    )
+
+
+def test_netcdf_variable_with_spatial_reference_loads(tiny_study, tmp_path):
+    _netcdf(tmp_path / "lst.nc", with_crs=True)
+    manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "lst.nc", "variable": "lst"}})
+    layer = open_study(manifest).raster("heat")
+    assert layer.crs.to_epsg() == 27700
+    assert (layer.width, layer.height) == (50, 50)
+    assert layer.transform.c == pytest.approx(X0)
+
+
+def test_landsat_surface_temperature_scaling(tiny_study):
+    manifest = tiny_study(
+        layers={"heat": {"kind": "heat", "path": "heat.tif", "units": "landsat_c2_st"}}
+    )
+    layer = open_study(manifest).raster("heat")
+    dn = 44000
+    assert dn * layer.scale + layer.offset == pytest.approx(dn * 0.00341802 + 149.0 - 273.15)
+
+
+def test_flood_zone_spellings_are_normalised(tiny_study, tmp_path):
+    zones = tiny_wards().iloc[:3].assign(FZ=["FZ3", "Flood Zone 2", "3"])
+    zones.to_file(tmp_path / "flood.gpkg", layer="flood")
+    manifest = tiny_study(
+        layers={
+            "flood": {"kind": "flood_zones", "path": "flood.gpkg", "fields": {"flood_zone": "FZ"}}
+        }
+    )
+    flood = open_study(manifest).vector("flood")
+    assert flood["flood_zone"].tolist() == [3, 2, 3]
+
+
+def test_unrecognised_flood_zone_values(tiny_study, tmp_path):
+    tiny_wards().assign(FZ="zone 9").to_file(tmp_path / "flood.gpkg", layer="flood")
+    manifest = tiny_study(
+        layers={
+            "flood": {"kind": "flood_zones", "path": "flood.gpkg", "fields": {"flood_zone": "FZ"}}
+        }
+    )
+    _assert_bad(invoke("validate", str(manifest)), "layer 'flood'", "'zone 9'", "flood_zone_values")
+
+
+def test_errors_are_typed_and_inherit_builtins(tiny_study):
+    study = open_study(tiny_study(layers={"heat": {"kind": "heat", "path": "nope.tif"}}))
+    with pytest.raises(FileNotFoundError, match="layer 'heat'") as info:
+        study.raster("heat")
+    assert isinstance(info.value, errors.CoventryGeoError)
+    assert info.value.layer == "heat"
+
+
+def test_every_layer_is_reported_even_when_one_fails(tiny_study, tmp_path):
+    write_raster(tmp_path / "heat.tif", np.full((20, 20), 20.0, "float32"), nodata=None)
+    report = validate_study(open_study(tiny_study()))
+    status = {c.layer: c.status for c in report.checks}
+    assert status == {"wards": "ok", "residences": "ok", "heat": "error"}
+    assert not report.ok
+
+
+def test_reprojected_once_into_the_analysis_crs(tiny_study, tmp_path):
+    tiny_wards().to_crs(4326).to_file(tmp_path / "wards_wgs84.geojson")
+    manifest = tiny_study(
+        layers={
+            "wards": {
+                "kind": "wards",
+                "path": "wards_wgs84.geojson",
+                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
+            }
+        }
+    )
+    study = open_study(manifest)
+    assert study.wards.crs.to_epsg() == 27700
+    assert study.wards.area.sum() == pytest.approx(4_000_000, rel=1e-6)
+
+
+def test_study_reads_each_layer_once(tiny_study):
+    study: Study = open_study(tiny_study())
+    assert study.vector("residences") is study.vector("residences")
+
+
+def test_vector_layer_renames_to_toolkit_fields(tiny_study):
+    study = open_study(tiny_study())
+    spec = study.spec("wards")
+    wards = read_vector_layer(spec, crs=study.crs)
+    assert list(wards.columns) == ["ward_id", "ward_name", "geometry"]
