@@ -56,6 +56,7 @@ _LAYER_KEYS = {
     "source",
     "licence",
     "description",
+    "required",
 }
 _TOP_KEYS = {"study", "settings", "layers", "maps"}
 
@@ -108,6 +109,10 @@ class LayerSpec:
         Absolute file path, or a URL when the study allows URLs.
     fields : dict of str to str
         Toolkit field name to the file's own column name.
+    required : bool
+        When False and the file is absent, the layer is skipped with a
+        :class:`~coventry_geo.errors.MissingLayerWarning` naming what cannot be
+        computed; when True (default) an absent file is an error.
     """
 
     name: str
@@ -126,6 +131,7 @@ class LayerSpec:
     source: str = ""
     licence: str = ""
     description: str = ""
+    required: bool = True
 
     @property
     def is_url(self) -> bool:
@@ -306,6 +312,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         source=str(table.get("source", "")),
         licence=str(table.get("licence", "")),
         description=str(table.get("description", "")),
+        required=bool(table.get("required", True)),
     )
 
 

@@ -9,6 +9,7 @@ and checked to overlap the wards) and keeps it. Indicator families take a
 from __future__ import annotations
 
 import logging
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from coventry_geo.errors import (
     LayerExtentError,
     LayerSchemaError,
     ManifestError,
+    MissingLayerWarning,
 )
 from coventry_geo.layers.raster import RasterLayer, is_raster_file, open_raster_layer
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
@@ -113,6 +115,38 @@ class Study:
             )
             raise ManifestError(msg)
         return names[0] if names else None
+
+    def available(self, kind: str, *, needed_for: str) -> str | None:
+        """Return the name of the layer of a kind if it can be used, else None.
+
+        A layer marked ``required = false`` whose file is absent is skipped with
+        a :class:`~coventry_geo.errors.MissingLayerWarning` saying what cannot be
+        computed without it; a required layer whose file is absent is an error
+        when it is loaded.
+
+        Parameters
+        ----------
+        kind : str
+            Layer kind.
+        needed_for : str, keyword-only
+            What the caller would compute with it (for the warning).
+
+        Returns
+        -------
+        str or None
+        """
+        name = self.layer_name(kind)
+        if name is None:
+            return None
+        spec = self.spec(name)
+        if spec.required or spec.is_url or Path(spec.path).exists():
+            return name
+        msg = (
+            f"layer '{name}' ({spec.path}): the file is not present, so {needed_for} "
+            "cannot be computed. Fix: download it (see layers/README.md) and rerun."
+        )
+        warnings.warn(msg, MissingLayerWarning, stacklevel=2)
+        return None
 
     def spec(self, name: str) -> LayerSpec:
         """Return a layer's manifest entry."""

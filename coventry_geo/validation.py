@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -31,7 +32,8 @@ class LayerCheck:
     Attributes
     ----------
     layer, kind : str
-    status : {"ok", "warning", "error"}
+    status : {"ok", "warning", "error", "missing"}
+        ``missing``: an optional layer (``required = false``) whose file is absent.
     size : str
         Features (vector) or pixels (raster).
     crs : str
@@ -100,7 +102,15 @@ def validate_study(study: Study) -> ValidationReport:
 
 
 def _check_layer(study: Study, name: str, *, wards_ok: bool) -> LayerCheck:
-    check = LayerCheck(layer=name, kind=study.spec(name).kind)
+    spec = study.spec(name)
+    check = LayerCheck(layer=name, kind=spec.kind)
+    if not spec.required and not spec.is_url and not Path(spec.path).exists():
+        check.status = "missing"
+        check.messages.append(
+            f"optional layer not present ({spec.path}); the indicators that need it are skipped. "
+            "Fix: download it (see layers/README.md)."
+        )
+        return check
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CoventryGeoWarning)
         try:

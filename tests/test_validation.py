@@ -330,3 +330,17 @@ def test_vector_layer_renames_to_toolkit_fields(tiny_study):
     spec = study.spec("wards")
     wards = read_vector_layer(spec, crs=study.crs)
     assert list(wards.columns) == ["ward_id", "ward_name", "geometry"]
+
+
+def test_optional_missing_layer_is_reported_not_an_error(tiny_study):
+    manifest = tiny_study(
+        layers={"flood": {"kind": "flood_zones", "path": "flood.gpkg", "required": False}}
+    )
+    result = invoke("validate", str(manifest))
+    assert result.exit_code == 0, result.output
+    assert "missing" in result.output
+    assert "optional layer not present" in result.output
+    study = open_study(manifest)
+    with pytest.warns(errors.MissingLayerWarning, match="flood exposure cannot be computed"):
+        assert study.available("flood_zones", needed_for="flood exposure") is None
+    assert study.available("heat", needed_for="heat exposure") == "heat"
