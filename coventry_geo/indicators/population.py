@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from coventry_geo.zonal import points_in_zones
 
 __all__ = ["ward_area_ha", "ward_residents"]
 
@@ -44,50 +40,25 @@ def ward_area_ha(wards: gpd.GeoDataFrame) -> pd.Series:
     return pd.Series(wards.area.to_numpy() / _M2_PER_HA, index=wards["ward_id"], name="area_ha")
 
 
-def ward_residents(
-    wards: gpd.GeoDataFrame,
-    residences: gpd.GeoDataFrame,
-    *,
-    sum_fields: Sequence[str] = ("residents",),
-) -> pd.DataFrame:
+def ward_residents(wards: gpd.GeoDataFrame, residences: gpd.GeoDataFrame) -> pd.DataFrame:
     """Residence points and their residents in each ward.
 
-    Each point is counted in the ward that contains it (points on a shared edge
-    go to the first ward in ``wards`` order, so none is counted twice).
+    Each point is counted in one ward: the first, in ``wards`` order, that
+    covers it (so a point on a shared edge is not counted twice).
 
     Parameters
     ----------
     wards : geopandas.GeoDataFrame
         With ``ward_id``.
     residences : geopandas.GeoDataFrame
-        Points in the same CRS; may have a ``residents`` field (persons).
-    sum_fields : sequence of str, keyword-only
-        Numeric fields to total per ward when present.
+        Points; may have a ``residents`` field (persons).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``ward_id``: ``residences`` (count) and one column per
-        present field of ``sum_fields``; wards without points get 0.
+        Indexed by ``ward_id``: ``residences`` (count) and, when the points have
+        a ``residents`` field, ``residents`` (persons); 0 for wards without points.
     """
-    zone = _containing_zone(wards, residences)
-    inside = zone >= 0
-    ids = wards["ward_id"].to_numpy()
-    counts = np.bincount(zone[inside], minlength=len(wards))
-    out = pd.DataFrame({"residences": counts}, index=pd.Index(ids, name="ward_id"))
-    for name in sum_fields:
-        if name in residences.columns:
-            values = residences[name].to_numpy(dtype="float64")[inside]
-            out[name] = np.bincount(
-                zone[inside], weights=np.nan_to_num(values), minlength=len(wards)
-            )
-    return out
-
-
-def _containing_zone(zones: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> np.ndarray:
-    """Index of the first zone that intersects each point, -1 where none does."""
-    zone_idx, point_idx = points.sindex.query(zones.geometry.array, predicate="intersects")
-    zone = np.full(len(points), -1, dtype=np.int64)
-    order = np.lexsort((-zone_idx, point_idx))  # per point, the lowest zone index last
-    zone[point_idx[order]] = zone_idx[order]
-    return zone
+    sums = ["residents"] if "residents" in residences.columns else []
+    counts = points_in_zones(wards, residences, zone_id="ward_id", sum_fields=sums)
+    return counts.rename(columns={"count": "residences", "residents_sum": "residents"})
