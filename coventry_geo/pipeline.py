@@ -22,6 +22,7 @@ import pandas as pd
 
 from coventry_geo.indicators import canopy, flood, heat, heat_networks
 from coventry_geo.indicators.population import ward_area_ha, ward_residents
+from coventry_geo.maps.report import map_options, write_ward_maps
 from coventry_geo.outputs import staged_output_dir, write_ward_table
 from coventry_geo.settings import Settings, study_settings
 
@@ -285,7 +286,7 @@ def run_study(study: Study, *, out_dir: str | Path | None = None) -> RunResult:
     with staged_output_dir(target) as staging:
         files = write_ward_table(evidence.wards, staging)
         files += _write_tables(evidence, staging)
-        files.append(_write_ward_map(study, evidence.wards, staging))
+        files += _write_maps(study, evidence, staging)
         files.append(_write_summary(study, evidence, staging, files))
         outputs = [f.relative_to(staging) for f in files]
     logger.info("study '%s': wrote %d outputs to %s", study.name, len(outputs), target)
@@ -303,22 +304,30 @@ def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
     return files
 
 
-def _write_ward_map(study: Study, table: gpd.GeoDataFrame, folder: Path) -> Path:
-    import folium
+def _write_maps(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
+    options = map_options(study.manifest.maps, manifest=str(study.manifest.path))
+    title = (
+        f"{study.name} (SYNTHETIC DATA)"
+        if study.synthetic and "synthetic" not in study.name.lower()
+        else study.name
+    )
+    return write_ward_maps(
+        evidence.wards,
+        folder,
+        title=title,
+        attribution=_attribution(study),
+        city_values=evidence.city,
+        options=options,
+    )
 
-    web = table.to_crs(4326)
-    minx, miny, maxx, maxy = web.total_bounds
-    m = folium.Map(tiles=None)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    shown = [c for c in ("ward_name", "area_ha", "residents") if c in web.columns]
-    folium.GeoJson(
-        web[[*shown, "geometry"]],
-        name="Wards",
-        tooltip=folium.GeoJsonTooltip(shown),
-    ).add_to(m)
-    path = folder / "wards_map.html"
-    m.save(path)
-    return path
+
+def _attribution(study: Study) -> list[str]:
+    lines = [study.manifest.study.attribution] if study.manifest.study.attribution else []
+    for spec in study.manifest.layers.values():
+        for text in (spec.source, spec.licence):
+            if text and text not in lines:
+                lines.append(text)
+    return lines
 
 
 def _write_summary(study: Study, evidence: Evidence, folder: Path, files: list[Path]) -> Path:
@@ -332,7 +341,7 @@ def _write_summary(study: Study, evidence: Evidence, folder: Path, files: list[P
         "city": evidence.city,
         "skipped": evidence.skipped,
         "settings": {k: v for k, v in asdict(study_settings(study.manifest.settings)).items()},
-        "outputs": [f.name for f in files],
+        "outputs": [str(f.relative_to(folder)) for f in files],
     }
     path = folder / "run.json"
     path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")

@@ -1,0 +1,145 @@
+"""Shared helper for tests that open pages in Debian's headless Chromium.
+
+Playwright's Python package drives ``/usr/bin/chromium`` (no downloaded browser).
+:func:`open_page` opens a local HTML file by ``file://``, records every request,
+console error, uncaught page error and dialog (an ``alert`` is dismissed and
+recorded), and waits for the ``data-rendered`` flag the toolkit's pages set once
+their layers are drawn.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Page
+
+__all__ = [
+    "ARTIFACTS",
+    "demo_site_inputs",
+    "CHROMIUM",
+    "PageRecord",
+    "open_page",
+    "requires_chromium",
+    "screenshot",
+]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+RENDERED = "html[data-rendered='true']"
+
+requires_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"browser test needs Debian chromium at {CHROMIUM} (apt-get install chromium)",
+)
+
+
+@dataclass
+class PageRecord:
+    """What a page did while open."""
+
+    folder: Path
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def outside_requests(self) -> list[str]:
+        """Requests to anything but a file inside the page's folder (``data:`` is inline)."""
+        inside = self.folder.resolve().as_uri() + "/"
+        return [u for u in self.requests if not (u.startswith(inside) or u.startswith("data:"))]
+
+    def problems(self) -> list[str]:
+        """Everything that must not happen on a published page."""
+        return [
+            *(f"request outside the folder: {u}" for u in self.outside_requests()),
+            *(f"console error: {t}" for t in self.console_errors),
+            *(f"page error: {t}" for t in self.page_errors),
+            *(f"dialog opened: {t}" for t in self.dialogs),
+        ]
+
+
+@contextmanager
+def open_page(html_path: Path, *, wait_rendered: bool = True) -> Iterator[tuple[Page, PageRecord]]:
+    """Open ``html_path`` in headless Chromium and yield the page and its record."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+    record = PageRecord(folder=html_path.parent)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.on("request", lambda r: record.requests.append(r.url))
+            page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
+            page.on("pageerror", lambda e: record.page_errors.append(str(e)))
+            page.on("dialog", lambda d: (record.dialogs.append(d.message), d.dismiss()))
+            page.goto(html_path.resolve().as_uri())
+            if wait_rendered:
+                page.wait_for_selector(RENDERED, state="attached", timeout=15_000)
+            yield page, record
+        finally:
+            browser.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Keep a screenshot of ``page`` as ``test-artifacts/<name>.png``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def demo_site_inputs(target_dir: Path) -> dict[str, object]:
+    """Generate the demo city and return keyword arguments for ``build_greenblue_site``.
+
+    The deficiency areas are a stand-in for the ANGST indicator (parts of the city
+    farther than 300 m from any site, and than 2 km from a site of 20 ha or more),
+    enough to measure the size and speed of the published folder.
+    """
+    demo = pytest.importorskip("coventry_geo.demo", reason="needs the demo city generator")
+    from coventry_geo.layers.vector import read_vector_layer
+    from coventry_geo.manifest import read_manifest
+
+    manifest = read_manifest(demo.generate_demo(target_dir))
+    crs = manifest.study.crs
+
+    def read(name: str):  # noqa: ANN202
+        return read_vector_layer(manifest.layers[name], crs=crs)
+
+    wards = read("wards")
+    city = wards.union_all()
+    sites = read("greenspace")
+    sites = sites[sites.intersects(city)]
+    blue = pd.concat([read("blue_lines"), read("blue_polygons")], ignore_index=True)
+    big = sites[sites.area >= 200_000]
+    tiers = {
+        "300 m from any site": city.difference(sites.buffer(300).union_all()),
+        "2 km from a 20 ha site": city.difference(big.buffer(2000).union_all()),
+    }
+    deficiency = gpd.GeoDataFrame({"tier": list(tiers)}, geometry=list(tiers.values()), crs=crs)
+    return {
+        "wards": wards,
+        "sites": sites,
+        "blue": blue,
+        "deficiency": deficiency[~deficiency.is_empty],
+        "canopy_path": Path(manifest.layers["canopy"].path),
+        "title": manifest.study.name,
+        "attribution": [manifest.study.attribution or "", "Contains OS data © Crown copyright"],
+    }
