@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -22,12 +23,18 @@ from pyproj.exceptions import CRSError
 
 from coventry_geo.errors import ManifestError
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
+from coventry_geo.official.presets import PRESETS, Preset
 
-__all__ = ["Manifest", "StudySpec", "LayerSpec", "read_manifest"]
+__all__ = ["Manifest", "StudySpec", "LayerSpec", "JoinSpec", "read_manifest", "DATA_DIR_ENV"]
+
+#: Environment variable prefix that overrides a ``[study.data_dirs]`` entry:
+#: ``COVENTRY_GEO_DIR_SHARED`` overrides ``data_dirs.shared``.
+DATA_DIR_ENV = "COVENTRY_GEO_DIR_"
 
 logger = logging.getLogger(__name__)
 
 _URL = re.compile(r"^(https?|s3|gs)://", re.IGNORECASE)
+_DATA_DIR_REF = re.compile(r"^\$\{(\w+)\}(?:/(.*))?$")
 _STUDY_KEYS = {
     "name",
     "code",
@@ -39,6 +46,7 @@ _STUDY_KEYS = {
     "allow_urls",
     "attribution",
     "description",
+    "data_dirs",
 }
 _LAYER_KEYS = {
     "kind",
@@ -57,8 +65,11 @@ _LAYER_KEYS = {
     "licence",
     "description",
     "required",
+    "preset",
+    "join",
 }
-_TOP_KEYS = {"study", "settings", "layers", "maps"}
+_JOIN_KEYS = {"path", "preset", "on", "key", "fields", "sha256", "source", "licence", "description"}
+_TOP_KEYS = {"study", "settings", "layers", "maps", "fetch"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,9 @@ class StudySpec:
         True for generated data; every output then says so.
     attribution : str
         Attribution text for maps and tables.
+    data_dirs : dict of str to Path
+        The ``[study.data_dirs]`` folders (after environment overrides) that
+        layer paths may refer to as ``${name}/...``.
     """
 
     name: str
@@ -92,6 +106,39 @@ class StudySpec:
     allow_external_paths: bool = False
     allow_urls: bool = False
     attribution: str = ""
+    description: str = ""
+    data_dirs: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JoinSpec:
+    """One ``[[layers.<name>.join]]`` table: an attribute table joined by code.
+
+    Attributes
+    ----------
+    name : str
+        ``<layer>.join[<i>]``, for messages.
+    path : str
+        The CSV file (absolute).
+    key : str
+        Toolkit field of the layer the table is joined on (default: the kind's
+        identifier, e.g. ``area_id``).
+    fields : dict of str to str
+        Toolkit field name to the table's column name (``on`` is ``fields[key]``).
+    field_patterns : dict of str to tuple of str
+        From the preset: toolkit field name to patterns of the published column.
+    preset : str or None
+    """
+
+    name: str
+    path: str
+    key: str
+    fields: dict[str, str] = field(default_factory=dict)
+    field_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    preset: str | None = None
+    sha256: str | None = None
+    source: str = ""
+    licence: str = ""
     description: str = ""
 
 
@@ -113,6 +160,16 @@ class LayerSpec:
         When False and the file is absent, the layer is skipped with a
         :class:`~coventry_geo.errors.MissingLayerWarning` naming what cannot be
         computed; when True (default) an absent file is an error.
+    preset : str or None
+        Name of the official-dataset preset the layer follows
+        (:data:`coventry_geo.official.presets.PRESETS`).
+    field_patterns : dict of str to tuple of str
+        From the preset, for fields not given explicitly: patterns of the
+        published column names, resolved against the file when it is read.
+    layer_patterns : tuple of str
+        From the preset when ``layer`` is not given: patterns of the layer name.
+    joins : tuple of JoinSpec
+        Attribute tables joined to the layer by code before it is checked.
     """
 
     name: str
@@ -132,6 +189,10 @@ class LayerSpec:
     licence: str = ""
     description: str = ""
     required: bool = True
+    preset: str | None = None
+    field_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    layer_patterns: tuple[str, ...] = ()
+    joins: tuple[JoinSpec, ...] = ()
 
     @property
     def is_url(self) -> bool:
@@ -158,6 +219,9 @@ class Manifest:
         The ``[settings]`` table (indicator parameters).
     maps : dict
         The ``[maps]`` table (map options).
+    fetch : dict
+        The ``[fetch]`` table: downloads ``coventry-geo fetch`` can make
+        (checked by :mod:`coventry_geo.fetch`).
     """
 
     path: Path
@@ -165,6 +229,7 @@ class Manifest:
     layers: dict[str, LayerSpec]
     settings: dict[str, Any] = field(default_factory=dict)
     maps: dict[str, Any] = field(default_factory=dict)
+    fetch: dict[str, Any] = field(default_factory=dict)
 
     def names_of(self, kind: str) -> list[str]:
         """Return the names of the layers of one kind, in manifest order."""
@@ -224,6 +289,7 @@ def read_manifest(path: str | Path) -> Manifest:
         layers=layers,
         settings=_table(path, data, "settings", required=False),
         maps=_table(path, data, "maps", required=False),
+        fetch=_table(path, data, "fetch", required=False),
     )
 
 
@@ -281,7 +347,8 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         msg = f"manifest {path}: {where} must be a table."
         raise ManifestError(msg)
     _check_keys(path, where, table, _LAYER_KEYS)
-    kind = table.get("kind")
+    preset = _preset(path, where, table, as_table=False)
+    kind = table.get("kind", preset.kind if preset else None)
     if kind not in LAYER_SCHEMAS:
         hint = _closest(str(kind), list(LAYER_SCHEMAS))
         msg = (
@@ -290,29 +357,153 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
             + f". Known kinds: {', '.join(LAYER_SCHEMAS)}."
         )
         raise ManifestError(msg)
+    if preset is not None and preset.kind != kind:
+        msg = (
+            f"manifest {path}: {where} has kind '{kind}' but preset '{preset.name}' describes "
+            f"a '{preset.kind}' layer. Fix: remove 'kind' or choose the right preset."
+        )
+        raise ManifestError(msg)
     if not isinstance(table.get("path"), str) or not table["path"]:
         msg = f"manifest {path}: {where} has no 'path'. Fix: add path = \"<file>\"."
         raise ManifestError(msg)
     fields = table.get("fields", {})
     _check_fields(path, where, kind, fields)
+    defaults = _preset_defaults(preset)
     return LayerSpec(
         name=name,
         kind=kind,
         path=_resolve_path(path, base, where, table["path"], study),
         layer=table.get("layer"),
         band=int(table.get("band", 1)),
-        variable=table.get("variable"),
+        variable=table.get("variable", defaults["variable"]),
         fields=dict(fields),
-        values=table.get("values"),
-        units=table.get("units"),
-        nodata=table.get("nodata"),
+        values=table.get("values", defaults["values"]),
+        units=table.get("units", defaults["units"]),
+        nodata=table.get("nodata", defaults["nodata"]),
         crs=table.get("crs"),
         sha256=table.get("sha256"),
-        options=dict(table.get("options", {})),
-        source=str(table.get("source", "")),
-        licence=str(table.get("licence", "")),
+        options={**defaults["options"], **table.get("options", {})},
+        source=str(table.get("source", defaults["source"])),
+        licence=str(table.get("licence", defaults["licence"])),
         description=str(table.get("description", "")),
         required=bool(table.get("required", True)),
+        preset=preset.name if preset else None,
+        field_patterns=_patterns(preset, fields),
+        layer_patterns=preset.layer if preset and "layer" not in table else (),
+        joins=_joins(path, base, name, kind, table.get("join", []), study),
+    )
+
+
+def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) -> Preset | None:
+    name = table.get("preset")
+    if name is None:
+        return None
+    if name not in PRESETS:
+        hint = _closest(str(name), list(PRESETS))
+        msg = (
+            f"manifest {path}: {where} has preset {name!r}, which is not a preset"
+            + (f" (did you mean '{hint}'?)" if hint else "")
+            + f". Presets: {', '.join(PRESETS)}."
+        )
+        raise ManifestError(msg)
+    preset = PRESETS[name]
+    if preset.table != as_table:
+        use = "a [[layers.<name>.join]] table" if preset.table else "a layer"
+        msg = (
+            f"manifest {path}: {where} uses preset '{name}', which describes "
+            f"{'an attribute table' if preset.table else 'a map layer'}. "
+            f"Fix: use it in {use}."
+        )
+        raise ManifestError(msg)
+    return preset
+
+
+def _preset_defaults(preset: Preset | None) -> dict[str, Any]:
+    if preset is None:
+        return dict.fromkeys(("variable", "values", "units", "nodata"), None) | {
+            "options": {},
+            "source": "",
+            "licence": "",
+        }
+    return {
+        "variable": preset.variable,
+        "values": preset.values,
+        "units": preset.units,
+        "nodata": preset.nodata,
+        "options": dict(preset.options),
+        "source": preset.source_url,
+        "licence": f"{preset.licence}. {preset.attribution}".strip(". "),
+    }
+
+
+def _patterns(preset: Preset | None, fields: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    if preset is None:
+        return {}
+    return {k: v for k, v in preset.fields.items() if k not in fields}
+
+
+def _joins(
+    path: Path, base: Path, layer: str, kind: str, raw: Any, study: dict[str, Any]
+) -> tuple[JoinSpec, ...]:
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        msg = (
+            f"manifest {path}: [layers.{layer}].join must be a list of tables: write each as "
+            f"[[layers.{layer}.join]]."
+        )
+        raise ManifestError(msg)
+    return tuple(_join_spec(path, base, layer, kind, i, t, study) for i, t in enumerate(raw))
+
+
+def _join_spec(
+    path: Path,
+    base: Path,
+    layer: str,
+    kind: str,
+    index: int,
+    table: dict[str, Any],
+    study: dict[str, Any],
+) -> JoinSpec:
+    where = f"[[layers.{layer}.join]] number {index + 1}"
+    _check_keys(path, where, table, _JOIN_KEYS)
+    preset = _preset(path, where, table, as_table=True)
+    if preset is not None and preset.kind != kind:
+        msg = (
+            f"manifest {path}: {where} uses preset '{preset.name}' (a '{preset.kind}' table) "
+            f"on a '{kind}' layer. Fix: choose a preset for '{kind}'."
+        )
+        raise ManifestError(msg)
+    if not isinstance(table.get("path"), str) or not table["path"]:
+        msg = f"manifest {path}: {where} has no 'path'. Fix: add path = \"<table>.csv\"."
+        raise ManifestError(msg)
+    schema = LAYER_SCHEMAS[kind]
+    key = str(table.get("key", schema.field_names[0]))
+    if key not in schema.field_names:
+        msg = (
+            f"manifest {path}: {where} has key {key!r}, not a field of kind '{kind}'. "
+            f"Fields: {', '.join(schema.field_names)}."
+        )
+        raise ManifestError(msg)
+    fields = dict(table.get("fields", {}))
+    if "on" in table:
+        fields[key] = table["on"]
+    _check_fields(path, where, kind, fields)
+    if key not in fields and not (preset and key in preset.fields):
+        msg = (
+            f"manifest {path}: {where} does not say which column holds the {key}. "
+            f'Fix: add on = "<column>" (e.g. on = "LSOA code (2021)") or a preset.'
+        )
+        raise ManifestError(msg)
+    return JoinSpec(
+        name=f"{layer}.join[{index + 1}]",
+        path=_resolve_path(path, base, where, table["path"], study),
+        key=key,
+        fields=fields,
+        field_patterns=_patterns(preset, fields),
+        preset=preset.name if preset else None,
+        sha256=table.get("sha256"),
+        source=str(table.get("source", preset.source_url if preset else "")),
+        licence=str(table.get("licence", _preset_defaults(preset)["licence"])),
+        description=str(table.get("description", "")),
     )
 
 
@@ -347,14 +538,40 @@ def _resolve_path(path: Path, base: Path, where: str, raw: str, study: dict[str,
             )
             raise ManifestError(msg)
         return raw
+    ref = _DATA_DIR_REF.match(raw)
+    if ref:
+        return str(_data_dir(path, base, where, ref.group(1), study) / (ref.group(2) or ""))
     resolved = (base / raw).resolve()
     if not study.get("allow_external_paths", False) and not resolved.is_relative_to(base):
         msg = (
             f"manifest {path}: {where} path {raw!r} leaves the manifest's folder ({base}). "
-            "Fix: move the file under that folder, or set allow_external_paths = true in [study]."
+            "Fix: move the file under that folder, declare its folder in [study.data_dirs] "
+            "and write the path as ${name}/file, or set allow_external_paths = true in [study]."
         )
         raise ManifestError(msg)
     return str(resolved)
+
+
+def _data_dir(path: Path, base: Path, where: str, name: str, study: dict[str, Any]) -> Path:
+    """Resolve ``${name}``: the environment override, else ``[study.data_dirs]``."""
+    dirs = study.get("data_dirs", {})
+    if not isinstance(dirs, dict) or not all(isinstance(v, str) for v in dirs.values()):
+        msg = (
+            f"manifest {path}: [study.data_dirs] must map names to folders, e.g. "
+            'data_dirs = { shared = "../../shared/data/coventry" }.'
+        )
+        raise ManifestError(msg)
+    env = os.environ.get(f"{DATA_DIR_ENV}{name.upper()}")
+    if env:
+        return Path(env).expanduser().resolve()
+    if name not in dirs:
+        msg = (
+            f"manifest {path}: {where} refers to ${{{name}}}, which [study.data_dirs] does not "
+            f"declare (it declares: {', '.join(dirs) or 'none'}). Fix: add {name} = "
+            f'"<folder>" to [study.data_dirs], or set {DATA_DIR_ENV}{name.upper()}.'
+        )
+        raise ManifestError(msg)
+    return (base / dirs[name]).resolve()
 
 
 def _study_spec(
@@ -378,6 +595,9 @@ def _study_spec(
         allow_urls=bool(table.get("allow_urls", False)),
         attribution=str(table.get("attribution", "")),
         description=str(table.get("description", "")),
+        data_dirs={
+            n: _data_dir(path, base, "[study]", n, table) for n in table.get("data_dirs", {})
+        },
     )
 
 

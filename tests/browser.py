@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 
 if TYPE_CHECKING:
@@ -25,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARTIFACTS",
-    "demo_site_inputs",
     "CHROMIUM",
     "PageRecord",
     "open_page",
@@ -106,40 +103,3 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def demo_site_inputs(target_dir: Path) -> dict[str, object]:
-    """Generate the demo city and return keyword arguments for ``build_greenblue_site``.
-
-    The deficiency areas are a stand-in for the ANGST indicator (parts of the city
-    farther than 300 m from any site, and than 2 km from a site of 20 ha or more),
-    enough to measure the size and speed of the published folder.
-    """
-    demo = pytest.importorskip("coventry_geo.demo", reason="needs the demo city generator")
-    from coventry_geo.layers.vector import read_vector_layer
-    from coventry_geo.manifest import read_manifest
-
-    manifest = read_manifest(demo.generate_demo(target_dir))
-    crs = manifest.study.crs
-
-    def read(name: str):  # noqa: ANN202
-        return read_vector_layer(manifest.layers[name], crs=crs)
-
-    wards = read("wards")
-    city = wards.union_all()
-    sites = read("greenspace")
-    sites = sites[sites.intersects(city)]
-    blue = pd.concat([read("blue_lines"), read("blue_polygons")], ignore_index=True)
-    big = sites[sites.area >= 200_000]
-    tiers = {
-        "300 m from any site": city.difference(sites.buffer(300).union_all()),
-        "2 km from a 20 ha site": city.difference(big.buffer(2000).union_all()),
-    }
-    deficiency = gpd.GeoDataFrame({"tier": list(tiers)}, geometry=list(tiers.values()), crs=crs)
-    return {
-        "wards": wards,
-        "sites": sites,
-        "blue": blue,
-        "deficiency": deficiency[~deficiency.is_empty],
-        "canopy_path": Path(manifest.layers["canopy"].path),
-        "title": manifest.study.name,
-        "attribution": [manifest.study.attribution or "", "Contains OS data © Crown copyright"],
-    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,25 @@ def tiny_study(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return build
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generate the demo city (seed 2026) once per session; return its manifest path."""
+    from coventry_geo.demo import generate_demo
+
+    return generate_demo(tmp_path_factory.mktemp("layers"))
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_manifest: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Run everything on the demo city once per session; return the RunResult."""
+    from coventry_geo import open_study, run_study
+    from coventry_geo.errors import PartialCoverageWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PartialCoverageWarning)  # the demo must judge every tier
+        return run_study(open_study(demo_manifest), out_dir=tmp_path_factory.mktemp("demo_out"))
 
 
 @pytest.fixture

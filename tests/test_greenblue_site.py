@@ -13,7 +13,7 @@ from rasterio.transform import from_origin
 from coventry_geo.errors import LayerSchemaError, OutputError
 from coventry_geo.maps import build_greenblue_site
 from coventry_geo.maps._canopy import CANOPY_LEVELS, canopy_overlay, canopy_rgba
-from tests.browser import demo_site_inputs, open_page, requires_chromium, screenshot
+from tests.browser import open_page, requires_chromium, screenshot
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -202,11 +202,10 @@ def test_site_in_chromium(layers, tmp_path) -> None:
 
 @pytest.mark.browser
 @requires_chromium
-def test_demo_city_site_size(tmp_path) -> None:
-    inputs = demo_site_inputs(tmp_path / "layers")
-    index = build_greenblue_site(tmp_path / "site", **inputs)
+def test_demo_city_site_size(demo_run) -> None:
+    index = demo_run.out_dir / "greenblue" / "index.html"
     assert _folder_bytes(index.parent) <= MAX_SITE_BYTES
     with open_page(index) as (page, record):
-        assert page.locator("path.cg-wards").count() == len(inputs["wards"])
+        assert page.locator("path.cg-wards").count() == len(demo_run.wards)
         screenshot(page, "greenblue_demo")
         assert record.problems() == []

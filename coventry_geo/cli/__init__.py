@@ -24,6 +24,7 @@ import click
 
 from coventry_geo import __version__
 from coventry_geo.cli.demo import demo
+from coventry_geo.cli.fetch import fetch
 from coventry_geo.cli.run import run
 from coventry_geo.cli.validate import validate
 from coventry_geo.errors import CoventryGeoError
@@ -78,6 +79,7 @@ def cli(verbose: int, quiet: int) -> None:
 cli.add_command(demo)
 cli.add_command(validate)
 cli.add_command(run)
+cli.add_command(fetch)
 
 
 def main() -> None:

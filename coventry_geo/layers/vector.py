@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -33,6 +34,8 @@ from coventry_geo.layers.schemas import (
     RISK_BAND_VALUES,
     LayerSchema,
 )
+from coventry_geo.official.presets import match_layer
+from coventry_geo.official.tables import join_tables, resolve_fields
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -68,6 +71,8 @@ def read_vector_layer(spec: LayerSpec, *, crs: CRS) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         The schema's fields that the file has (renamed to the toolkit's names),
         plus ``geometry``; invalid geometries repaired, empty ones dropped.
+        A preset's column patterns are resolved against the file, and the
+        layer's ``join`` tables are joined by code, before the schema check.
 
     Raises
     ------
@@ -90,6 +95,8 @@ def read_vector_layer(spec: LayerSpec, *, crs: CRS) -> gpd.GeoDataFrame:
             "check that the right file and layer name are given and that it is not an "
             "empty export.",
         )
+    spec = _resolve_preset_fields(spec, schema, gdf)
+    gdf, spec = join_tables(spec, gdf)
     source_crs = layer_crs(spec, gdf.crs)
     gdf = gdf.set_crs(source_crs, allow_override=True)
     gdf = _check_geometries(spec, schema, gdf)
@@ -106,12 +113,36 @@ def read_vector_layer(spec: LayerSpec, *, crs: CRS) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _resolve_preset_fields(
+    spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame
+) -> LayerSpec:
+    if not spec.field_patterns:
+        return spec
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    fields = resolve_fields(
+        spec.fields, spec.field_patterns, columns, layer=spec.name, path=spec.path
+    )
+    for fs in schema.required:
+        if fs.name not in fields and fs.name in spec.field_patterns:
+            raise LayerSchemaError(
+                spec.name,
+                spec.path,
+                f"no column matches field '{fs.name}' of preset '{spec.preset}' (patterns "
+                f"{', '.join(spec.field_patterns[fs.name])}); the file has: {', '.join(columns)}.",
+                f'name the column in [layers.{spec.name}.fields], e.g. {fs.name} = "<column>".',
+            )
+    return replace(spec, fields=fields)
+
+
 def _read(spec: LayerSpec) -> gpd.GeoDataFrame:
     path = f"/vsicurl/{spec.path}" if spec.is_url else spec.path
     if path.lower().endswith(".csv"):
         return _read_points_csv(spec)
     try:
         layers = pyogrio.list_layers(path)
+        if spec.layer is None and len(layers) > 1 and spec.layer_patterns:
+            chosen = match_layer(spec.layer_patterns, [str(n) for n in layers[:, 0]])
+            spec = replace(spec, layer=chosen) if chosen else spec
         if spec.layer is None and len(layers) > 1:
             names = ", ".join(str(n) for n in layers[:, 0])
             raise LayerReadError(
@@ -288,7 +319,28 @@ def _normalise_values(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFram
         gdf["flood_zone"] = _map_values(spec, gdf["flood_zone"], "flood_zone", FLOOD_ZONE_VALUES)
     elif spec.kind == "surface_water":
         gdf["risk_band"] = _map_values(spec, gdf["risk_band"], "risk_band", RISK_BAND_VALUES)
+    for name in gdf.columns:
+        table = spec.options.get(f"{name}_values")
+        if name not in ("flood_zone", "risk_band", "geometry") and isinstance(table, dict):
+            gdf[name] = _recode(spec, gdf[name], name, table)
     return gdf
+
+
+def _recode(spec: LayerSpec, values: pd.Series, name: str, table: dict) -> pd.Series:
+    """Recode a field's published values to the toolkit's with ``options.<field>_values``."""
+    lookup = {str(k).strip().lower(): v for k, v in table.items()}
+    mapped = values.astype("string").str.strip().str.lower().map(lookup)
+    unknown = sorted(set(values[mapped.isna() & values.notna()].astype(str)))
+    if unknown:
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            f"field '{name}' has values {unknown[:8]} that options.{name}_values does not map "
+            f"(it maps {sorted(table)}).",
+            f"add them to [layers.{spec.name}.options.{name}_values], "
+            f'e.g. {{ "{unknown[0]}" = "<toolkit value>" }}.',
+        )
+    return mapped.astype("string")
 
 
 def _map_values(spec: LayerSpec, values: pd.Series, name: str, accepted: dict) -> pd.Series:

@@ -1,0 +1,111 @@
+"""Checks on the real Coventry data in ../shared (skipped with a reason when absent).
+
+Everything is loaded through the toolkit: ``layers/coventry.toml`` for the
+wards and small areas, :func:`read_vector_layer` for the output areas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from coventry_geo.errors import InvalidGeometryWarning, MissingLayerWarning
+from coventry_geo.geography import best_fit_lookup, compare_lookups
+from coventry_geo.layers.vector import read_vector_layer
+from coventry_geo.manifest import LayerSpec
+from coventry_geo.study import open_study
+from coventry_geo.validation import validate_study
+
+pytestmark = pytest.mark.shared_data
+
+COVENTRY = Path(__file__).resolve().parents[1] / "layers" / "coventry.toml"
+CITY_AREA_KM2 = 98.6  # SOURCES.md: the city from the BGC files, EPSG:27700
+
+
+@pytest.fixture
+def coventry(shared_data):
+    return open_study(COVENTRY)
+
+
+def test_the_18_real_wards_load_reproject_and_total_98_6_km2(coventry):
+    wards = coventry.wards
+    assert len(wards) == 18
+    assert wards["ward_id"].str.match(r"^E050012(1[89]|2\d|3[0-5])$").all()
+    assert wards.crs.to_epsg() == 27700
+    assert wards.area.sum() / 1e6 == pytest.approx(CITY_AREA_KM2, rel=0.005)
+
+
+def test_every_real_lsoa_is_assigned_to_exactly_one_ward(coventry, shared_data):
+    lsoa = coventry.vector("small_areas")
+    lookup = best_fit_lookup(lsoa, coventry.wards)
+    assert lookup.index.is_unique
+    assert set(lookup.index) == set(lsoa["area_id"])
+    assert lookup.notna().all()
+    assert set(lookup) == set(coventry.wards["ward_id"])  # no ward is left without an LSOA
+    ons = pd.read_csv(shared_data / "lookup_lsoa2021_ward2024.csv", dtype=str)
+    comparison = compare_lookups(lookup, ons.set_index("lsoa21_code")["ward24_code"])
+    assert comparison.compared == len(lsoa)
+    assert not comparison.missing
+    # ONS assigns by population-weighted centroid, here by area overlap on generalised
+    # boundaries: a few edge LSOAs may differ, but at least 95 % agree.
+    assert comparison.share >= 0.95
+
+
+def test_census_2021_residents_sum_to_about_345000(coventry, shared_data):
+    areas = coventry.vector("small_areas")
+    census = pd.read_csv(shared_data / "census2021_population_lsoa2021.csv")
+    assert areas["population"].sum() == census["usual_residents_total"].sum()
+    assert areas["population"].sum() == pytest.approx(345_000, rel=0.01)
+    assert areas["imd_score"].notna().all()
+    assert areas["imd_decile"].between(1, 10).all()
+
+
+def test_lsoa2011_with_iod2019_deciles_and_mid2015_denominators(tmp_path, shared_data):
+    manifest = tmp_path / "lsoa2011.toml"
+    manifest.write_text(
+        f'[study]\nname = "Coventry 2011"\nward_layer = "wards"\n'
+        f'[study.data_dirs]\nshared = "{shared_data}"\n'
+        '[layers.wards]\npreset = "ons_wards"\npath = "${shared}/wards_2013.geojson"\n'
+        '[layers.small_areas]\npreset = "ons_lsoa"\npath = "${shared}/lsoa_2011.geojson"\n'
+        '[[layers.small_areas.join]]\npreset = "mhclg_iod2019"\n'
+        'path = "${shared}/imd2019_lsoa2011.csv"\n'
+        '[[layers.small_areas.join]]\npreset = "mhclg_iod2019"\n'
+        'path = "${shared}/iod2019_population_denominators_lsoa2011.csv"\n'
+    )
+    areas = open_study(manifest).vector("small_areas")
+    file2 = pd.read_csv(shared_data / "imd2019_lsoa2011.csv")
+    file6 = pd.read_csv(shared_data / "iod2019_population_denominators_lsoa2011.csv")
+    assert len(areas) == len(file2)
+    decile = file2.columns[5]
+    assert areas["imd_decile"].value_counts().sort_index().tolist() == (
+        file2[decile].value_counts().sort_index().tolist()
+    )
+    assert areas["population"].sum() == file6[file6.columns[4]].sum()
+    assert "imd_score" not in areas.columns
+
+
+def test_oa2011_two_invalid_geometries_are_repaired_with_a_warning(shared_data):
+    spec = LayerSpec(
+        name="output_areas",
+        kind="wards",  # output areas as reporting zones
+        path=str(shared_data / "oa_2011.geojson"),
+        fields={"ward_id": "OA11CD", "ward_name": "LAD11CD"},
+    )
+    with pytest.warns(InvalidGeometryWarning, match=r"2 of 1014 geometries were invalid"):
+        oa = read_vector_layer(spec, crs=open_study(COVENTRY).crs)
+    assert oa.is_valid.all()
+    assert len(oa) == 1014
+
+
+def test_absent_official_layers_are_reported_missing_never_replaced(coventry):
+    report = validate_study(coventry).to_frame().set_index("layer")
+    assert report.loc["wards", "status"] == "ok"
+    assert report.loc["small_areas", "status"] == "ok"
+    for name, spec in coventry.manifest.layers.items():
+        assert "demo" not in spec.path
+        if not spec.required and not Path(spec.path).exists():
+            assert report.loc[name, "status"] == "missing"
+            with pytest.warns(MissingLayerWarning, match=f"layer '{name}'.*not present"):
+                assert coventry.available(spec.kind, needed_for="x") is None
