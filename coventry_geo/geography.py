@@ -36,7 +36,7 @@ def best_fit_lookup(
 
     .. math::
 
-        \\operatorname{ward}(s) = \\arg\\max_w \\operatorname{area}(s \\cap w)
+        \operatorname{ward}(s) = \arg\max_w \operatorname{area}(s \cap w)
 
     Ties go to the ward whose id sorts first.
 

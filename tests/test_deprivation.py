@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from coventry_geo.errors import PartialCoverageWarning
-from coventry_geo.indicators._zones import best_fit
+from coventry_geo.geography import best_fit_lookup
 from coventry_geo.indicators.deprivation import attach_deprivation, imd_decile, ward_deprivation
 
 # Two 1 km wards side by side; small area B straddles them (400 m in W1, 300 m in W2).
@@ -53,7 +53,7 @@ def residences() -> gpd.GeoDataFrame:
 
 
 def test_best_fit_takes_the_ward_with_the_largest_part(small_areas, wards):
-    assert best_fit(small_areas, wards).to_dict() == {"A": "W1", "B": "W1", "C": "W2"}
+    assert best_fit_lookup(small_areas, wards).to_dict() == {"A": "W1", "B": "W1", "C": "W2"}
 
 
 def test_ward_deprivation_by_small_area_population(wards, small_areas):
@@ -218,7 +218,7 @@ def test_real_ward_deprivation_matches_the_source_files(shared_data, vintage):
 def test_real_area_best_fit_agrees_with_the_ons_lookup(shared_data, vintage, min_agreement):
     load, lookup_file, lsoa_col, ward_col, *_ = VINTAGES[vintage]
     lookup = pd.read_csv(shared_data / lookup_file).set_index(lsoa_col)[ward_col]
-    fitted = best_fit(load(shared_data), _wards(shared_data))
+    fitted = best_fit_lookup(load(shared_data), _wards(shared_data))
     # ONS best fit uses population-weighted centroids; ours the largest area share
     assert (fitted.reindex(lookup.index) == lookup).mean() >= min_agreement
 
@@ -227,7 +227,7 @@ def test_real_area_best_fit_agrees_with_the_ons_lookup(shared_data, vintage, min
 def test_real_2025_mean_score_is_population_weighted(shared_data):
     lsoas = _lsoa_2025(shared_data)
     out = ward_deprivation(_wards(shared_data), lsoas)  # area best fit
-    fitted = best_fit(lsoas, _wards(shared_data))
+    fitted = best_fit_lookup(lsoas, _wards(shared_data))
     joined = lsoas.assign(
         ward_id=lsoas["area_id"].map(fitted), w=lsoas["imd_score"] * lsoas["population"]
     )

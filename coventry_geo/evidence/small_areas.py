@@ -12,10 +12,10 @@ import pandas as pd
 
 from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
 from coventry_geo.evidence.wards import greenspace_standards
+from coventry_geo.geography import best_fit_lookup
 from coventry_geo.indicators import canopy, cooling, equity, flood, heat, heat_networks, risk
 from coventry_geo.indicators import greenspace as gs
 from coventry_geo.indicators import tree_equity as te
-from coventry_geo.indicators._zones import best_fit
 from coventry_geo.standards import load_standard
 
 __all__ = ["SMALL_AREA_FAMILIES", "small_area_table"]
@@ -44,7 +44,7 @@ def small_area_table(ctx: Context, evidence: Evidence) -> gpd.GeoDataFrame:
         columns whose layers the study has.
     """
     small = ctx.small_areas.copy()
-    small["ward_id"] = best_fit(small, ctx.wards).reindex(small[_ID]).to_numpy()
+    small["ward_id"] = best_fit_lookup(small, ctx.wards).reindex(small[_ID]).to_numpy()
     small["area_ha"] = small.area / 10_000.0
     columns = [_exposure(ctx, evidence, small, kind, fn) for kind, fn in _EXPOSURES]
     joined = small.join(

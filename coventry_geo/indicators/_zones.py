@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Normalisation",
     "NORMALISATIONS",
-    "best_fit",
     "higher_is_worse",
     "normalise",
     "weighted_index",
@@ -38,29 +37,6 @@ NORMALISATIONS: tuple[str, ...] = ("minmax", "rank", "zscore")
 
 #: Columns where a *lower* value is worse (1 = most deprived).
 _LOWER_IS_WORSE = frozenset({"imd_rank", "imd_decile", "health_rank", "health_decile"})
-
-
-def best_fit(small_areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
-    """Assign each small area to the ward that holds the largest part of its area.
-
-    Parameters
-    ----------
-    small_areas : geopandas.GeoDataFrame
-        With ``area_id``, in the wards' projected CRS.
-    wards : geopandas.GeoDataFrame
-        With ``ward_id``.
-
-    Returns
-    -------
-    pandas.Series
-        ``ward_id`` indexed by ``area_id``; small areas outside every ward are absent.
-    """
-    pieces = small_areas[["area_id", "geometry"]].overlay(
-        wards[["ward_id", "geometry"]], how="intersection", keep_geom_type=True
-    )
-    pieces["overlap_m2"] = pieces.area
-    best = pieces.sort_values("overlap_m2").drop_duplicates("area_id", keep="last")
-    return best.set_index("area_id")["ward_id"].rename("ward_id")
 
 
 def higher_is_worse(column: str, overrides: Mapping[str, bool] | None = None) -> bool:

@@ -31,7 +31,8 @@ import pandas as pd
 
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import PartialCoverageWarning
-from coventry_geo.indicators._zones import best_fit, point_zone
+from coventry_geo.geography import best_fit_lookup
+from coventry_geo.indicators._zones import point_zone
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def ward_deprivation(
     """
     table = small_areas.assign(area_id=small_areas["area_id"].astype("string"))
     table["imd_decile"] = imd_decile(table, national_areas=national_areas)
-    assigned = lookup if lookup is not None else best_fit(table, wards)
+    assigned = lookup if lookup is not None else best_fit_lookup(table, wards).dropna()
     assigned = assigned.set_axis(assigned.index.astype("string"))
     table["ward_id"] = table["area_id"].map(assigned)
     ids = pd.Index(wards["ward_id"], name="ward_id")
