@@ -34,6 +34,12 @@ def test_valid_study_passes(tiny_study):
     assert "Traceback" not in result.output
 
 
+def _with_wards(tiny_study, path: str, **extra: str) -> Path:
+    """Write the tiny study's manifest with its ward layer read from another file."""
+    fields = {"ward_id": "WD_CODE", "ward_name": "WD_NAME"}
+    return tiny_study(layers={"wards": {"kind": "wards", "path": path, **extra, "fields": fields}})
+
+
 def _assert_bad(result, *needles: str) -> None:
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
@@ -65,15 +71,7 @@ def test_truncated_raster(tiny_study):
 def test_vector_without_crs(tiny_study, tmp_path):
     tiny_wards().set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.shp")
     (tmp_path / "nocrs.prj").unlink(missing_ok=True)
-    manifest = tiny_study(
-        layers={
-            "wards": {
-                "kind": "wards",
-                "path": "nocrs.shp",
-                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
-            }
-        }
-    )
+    manifest = _with_wards(tiny_study, "nocrs.shp")
     _assert_bad(
         invoke("validate", str(manifest)),
         "layer 'wards'",
@@ -86,16 +84,7 @@ def test_vector_without_crs(tiny_study, tmp_path):
 def test_declared_crs_fills_a_missing_one(tiny_study, tmp_path):
     tiny_wards().set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.shp")
     (tmp_path / "nocrs.prj").unlink(missing_ok=True)
-    manifest = tiny_study(
-        layers={
-            "wards": {
-                "kind": "wards",
-                "path": "nocrs.shp",
-                "crs": "EPSG:27700",
-                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
-            }
-        }
-    )
+    manifest = _with_wards(tiny_study, "nocrs.shp", crs="EPSG:27700")
     assert invoke("validate", str(manifest)).exit_code == 0
 
 
@@ -109,15 +98,7 @@ def test_raster_without_crs(tiny_study, tmp_path):
 def test_lonlat_numbers_labelled_british_national_grid(tiny_study, tmp_path):
     wards = tiny_wards().to_crs(4326).set_crs(27700, allow_override=True)
     wards.to_file(tmp_path / "mislabelled.gpkg")
-    manifest = tiny_study(
-        layers={
-            "wards": {
-                "kind": "wards",
-                "path": "mislabelled.gpkg",
-                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
-            }
-        }
-    )
+    manifest = _with_wards(tiny_study, "mislabelled.gpkg")
     _assert_bad(
         invoke("validate", str(manifest)),
         "layer 'wards'",
@@ -128,15 +109,7 @@ def test_lonlat_numbers_labelled_british_national_grid(tiny_study, tmp_path):
 
 def test_metres_labelled_wgs84(tiny_study, tmp_path):
     tiny_wards().set_crs(4326, allow_override=True).to_file(tmp_path / "mislabelled.gpkg")
-    manifest = tiny_study(
-        layers={
-            "wards": {
-                "kind": "wards",
-                "path": "mislabelled.gpkg",
-                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
-            }
-        }
-    )
+    manifest = _with_wards(tiny_study, "mislabelled.gpkg")
     _assert_bad(
         invoke("validate", str(manifest)),
         "layer 'wards'",
@@ -306,15 +279,7 @@ def test_every_layer_is_reported_even_when_one_fails(tiny_study, tmp_path):
 
 def test_reprojected_once_into_the_analysis_crs(tiny_study, tmp_path):
     tiny_wards().to_crs(4326).to_file(tmp_path / "wards_wgs84.geojson")
-    manifest = tiny_study(
-        layers={
-            "wards": {
-                "kind": "wards",
-                "path": "wards_wgs84.geojson",
-                "fields": {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
-            }
-        }
-    )
+    manifest = _with_wards(tiny_study, "wards_wgs84.geojson")
     study = open_study(manifest)
     assert study.wards.crs.to_epsg() == 27700
     assert study.wards.area.sum() == pytest.approx(4_000_000, rel=1e-6)
