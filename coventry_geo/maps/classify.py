@@ -176,7 +176,9 @@ def _upper_bounds(
             warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
             # Quantiles merges classes whose edges coincide (many equal values, e.g. zeros);
             # the classes shown are then fewer than k, which the legend makes plain.
-            warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
+            warnings.filterwarnings(
+                "ignore", message="Not enough unique values", category=UserWarning
+            )
             found = maker(valid, k=k_eff).bins
     return tuple(float(b) for b in np.unique(found))
 
