@@ -138,10 +138,12 @@ class StripReducer:
         else:
             counts = count_true_runs(valid, starts)
             clean = np.where(valid, data, data.dtype.type(0))
-        top = float(clean.max()) if clean.dtype.kind in "ui" else np.inf
-        self._add_by_code(self.count, codes, counts)
-        self._add_by_code(self.total, codes, _run_sums(clean, starts, top, row_width))
-        if self.want_minmax:
+        top = float(clean.max()) if clean.dtype.kind in "uib" else np.inf
+        count = self._add_by_code(self.count, codes, counts)
+        total = self._add_by_code(self.total, codes, _run_sums(clean, starts, top, row_width))
+        if self.want_minmax and clean.dtype.kind in "ub" and top <= 1:
+            self._minmax_binary(count, total)
+        elif self.want_minmax:
             self._minmax(data, valid, starts, codes, counts)
         if weights is not None:
             w = weights if valid is None else np.where(valid, weights, 0.0)
@@ -150,8 +152,23 @@ class StripReducer:
         if self.hist is not None or self.collect_values:
             self._distribution(data, valid, starts, codes, lengths)
 
-    def _add_by_code(self, target: np.ndarray, codes: np.ndarray, per_run: np.ndarray) -> None:
-        target += np.bincount(codes, weights=per_run, minlength=self.n_codes)[: self.n_codes]
+    def _add_by_code(
+        self, target: np.ndarray, codes: np.ndarray, per_run: np.ndarray,
+    ) -> np.ndarray:
+        """Add the run values to ``target`` per code; return this strip's per-code sums."""
+        strip = np.bincount(codes, weights=per_run, minlength=self.n_codes)[: self.n_codes]
+        target += strip
+        return strip
+
+    def _minmax_binary(self, count: np.ndarray, ones: np.ndarray) -> None:
+        """Min and max of a strip whose valid values are all 0 or 1, from per-code sums.
+
+        A zone's minimum is 1 when all its valid pixels are ones, its maximum is 1
+        when any is; zones without valid pixels in the strip are left alone.
+        """
+        has = count > 0
+        np.minimum(self.vmin, np.where(has, ones == count, np.inf), out=self.vmin)
+        np.maximum(self.vmax, np.where(has, ones > 0, -np.inf), out=self.vmax)
 
     def _minmax(
         self, data: np.ndarray, valid: np.ndarray | None, starts: np.ndarray, codes: np.ndarray,

@@ -3,8 +3,9 @@
 Rasters
     :func:`raster_zonal_stats` makes one streaming pass over the raster per zone
     set. The zones are reprojected to the raster's CRS (the raster is never
-    resampled), burnt once on the raster's grid with pixel-centre semantics and
-    cached as per-row runs (:mod:`coventry_geo._zonal_grid`); the raster is then
+    resampled), turned once into per-row runs of pixels with pixel-centre
+    semantics by a scanline over their edges, and cached
+    (:mod:`coventry_geo._zonal_grid`); the raster is then
     read in strips of whole block rows, decoded by GDAL with threads, while the
     previous strip is reduced run by run (:mod:`coventry_geo._zonal_reduce`).
     Memory stays bounded whatever the raster's size.
@@ -20,7 +21,8 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +121,7 @@ def raster_zonal_stats(
     layer_name : str
         Layer name used in error messages.
     cache : ZoneGridCache or None
-        Where burnt zones are cached per (zones, grid); None to always burn.
+        Where the zones' runs are cached per (zones, grid); None to always recompute.
 
     Returns
     -------
@@ -166,16 +168,16 @@ def raster_zonal_stats(
     with _env(threads), _open(raster_path, layer_name) as ds:
         raster_crs = _raster_crs(ds, crs, raster_path, layer_name)
         nodata_value = ds.nodatavals[band - 1] if nodata is None else nodata
-        grid = _zone_grid(zones, zone_id, ds, raster_crs, raster_path, layer_name, cache)
+        plan = _zone_plan(zones, zone_id, ds, raster_crs, raster_path, layer_name, cache)
         dtype = ds.dtypes[band - 1]
         hist_range = _hist_range(dtype, qs, categorical)
         if categorical and hist_range is None:
             msg = f"categorical statistics need an integer raster of at most 16 bits, not {dtype}."
             raise LayerSchemaError(layer_name, raster_path, msg, "Use categorical=False.")
-        reducer = StripReducer(grid.n_codes, want_minmax=bool({"min", "max"} & set(stats)),
+        reducer = StripReducer(plan.n_codes, want_minmax=bool({"min", "max"} & set(stats)),
                                hist_range=hist_range,
                                collect_values=bool(qs) and hist_range is None)
-        _stream(ds, band, grid, reducer, nodata_value, weight_raster, layer_name)
+        grid = _stream(ds, band, plan, reducer, nodata_value, weight_raster, layer_name)
     table = _table(reducer, grid, stats, qs, categorical, scale, offset)
     if weights is not None:
         table = table.join(_point_weighted(zones, zone_id, weights, weight_field, raster_path,
@@ -250,25 +252,38 @@ def _raster_crs(ds: DatasetReader, crs: Any, raster_path: str | Path, layer_name
     raise LayerCRSError(layer_name, raster_path, msg, fix)
 
 
-def _zone_grid(
+@dataclass(frozen=True)
+class _ZonePlan:
+    """The zones' window on the raster, their number of codes, and how to get their runs."""
+
+    window: Window
+    n_codes: int
+    runs: Callable[[], ZoneGrid]
+
+
+def _zone_plan(
     zones: gpd.GeoDataFrame, zone_id: str, ds: DatasetReader, raster_crs: CRS,
     raster_path: str | Path, layer_name: str, cache: ZoneGridCache | None,
-) -> ZoneGrid:
-    """Return the zones burnt on the raster's grid, from the cache when it has them."""
+) -> _ZonePlan:
+    """Plan the zones' runs on the raster's grid: from the cache, or computed on demand."""
     codes, ids = pd.factorize(zones[zone_id], sort=False)
     codes = codes.astype(np.int64) + 1
     grid_desc = (raster_crs.to_wkt(), tuple(ds.transform), ds.width, ds.height)
     key = zones_key(zones.geometry.values, codes, zones.crs.to_wkt(), (grid_desc, tuple(ids)))
-    grid = cache.get(key) if cache is not None else None
-    if grid is None:
-        geoms = zones.to_crs(raster_crs).geometry.values
-        window = _zones_window(geoms, ds, raster_path, layer_name)
-        grid = burn_zone_grid(np.asarray(geoms), codes, pd.Index(ids, name=zone_id),
-                              transform=ds.transform, window=window,
-                              raster_shape=(ds.height, ds.width))
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        return _ZonePlan(cached.window, cached.n_codes, lambda: cached)
+    geoms = np.asarray(zones.to_crs(raster_crs).geometry.values)
+    window = _zones_window(geoms, ds, raster_path, layer_name)
+
+    def runs() -> ZoneGrid:
+        grid = burn_zone_grid(geoms, codes, pd.Index(ids, name=zone_id), transform=ds.transform,
+                              window=window)
         if cache is not None:
             cache.put(key, grid)
-    return grid
+        return grid
+
+    return _ZonePlan(window, len(ids) + 1, runs)
 
 
 def _zones_window(
@@ -308,63 +323,88 @@ def _strips(ds: DatasetReader, window: Window) -> Iterator[tuple[int, Window]]:
         first = last
 
 
-def _read_ahead(
-    ds: DatasetReader, band: int, strips: list[tuple[int, Window]], weight_ds: DatasetReader | None,
-) -> Iterator[tuple[int, np.ndarray, np.ma.MaskedArray | None]]:
-    """Yield strips read by a background thread, one strip ahead of the consumer."""
-    out: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
+class _StripReader:
+    """Strips read by a background thread, started at once, up to two strips ahead.
 
-    def reader() -> None:
+    Iterate it once; :meth:`close` (or leaving the ``with`` block) stops the thread.
+    """
+
+    def __init__(
+        self, ds: DatasetReader, band: int, strips: list[tuple[int, Window]],
+        weight_ds: DatasetReader | None,
+    ) -> None:
+        self._out: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(ds, band, strips, weight_ds),
+                                        daemon=True)
+        self._thread.start()
+
+    def _read(
+        self, ds: DatasetReader, band: int, strips: list[tuple[int, Window]],
+        weight_ds: DatasetReader | None,
+    ) -> None:
         try:
             for row, win in strips:
-                if stop.is_set():
+                if self._stop.is_set():
                     return
                 w = None if weight_ds is None else weight_ds.read(1, window=win, masked=True)
-                out.put((row, ds.read(band, window=win), w))
+                self._out.put((row, ds.read(band, window=win), w))
         except Exception as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-            out.put(exc)
-        out.put(None)
+            self._out.put(exc)
+        self._out.put(None)
 
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    try:
-        while (item := out.get()) is not None:
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray, np.ma.MaskedArray | None]]:
+        while (item := self._out.get()) is not None:
             if isinstance(item, Exception):
                 raise item
             yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
+
+    def close(self) -> None:
+        """Stop the reader thread and wait for it (it may be blocked on a full queue)."""
+        self._stop.set()
+        while self._thread.is_alive():
             try:
-                out.get_nowait()
+                self._out.get_nowait()
             except queue.Empty:
-                thread.join(0.01)
+                self._thread.join(0.01)
+
+    def __enter__(self) -> _StripReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _stream(
-    ds: DatasetReader, band: int, grid: ZoneGrid, reducer: StripReducer, nodata: float | None,
+    ds: DatasetReader, band: int, plan: _ZonePlan, reducer: StripReducer, nodata: float | None,
     weight_raster: str | Path | None, layer_name: str,
-) -> None:
-    """Make the streaming pass: read strips and reduce them."""
+) -> ZoneGrid:
+    """Make the streaming pass: read strips and reduce them; return the zones' runs.
+
+    The reader starts before the runs are computed, so a cold call computes them
+    while GDAL decodes the first strips.
+    """
     weight_ds = None if weight_raster is None else _open_weights(weight_raster, ds, layer_name)
-    width = int(grid.window.width)
-    strips = list(_strips(ds, grid.window))
+    width = int(plan.window.width)
+    strips = list(_strips(ds, plan.window))
     try:
-        for row, data, w in _read_ahead(ds, band, strips, weight_ds):
-            starts, codes = grid.runs(row, row + data.shape[0])
-            flat = data.reshape(-1)
-            valid = _valid(flat, nodata)
-            weights = None
-            if w is not None:
-                wmask = ~np.ma.getmaskarray(w).reshape(-1) & np.isfinite(w.data.reshape(-1))
-                valid = wmask if valid is None else valid & wmask
-                weights = w.data.reshape(-1).astype(np.float64)
-            reducer.add(flat, valid, starts, codes, row_width=width, weights=weights)
+        with _StripReader(ds, band, strips, weight_ds) as reader:
+            grid = plan.runs()
+            for row, data, w in reader:
+                starts, codes = grid.runs(row, row + data.shape[0])
+                flat = data.reshape(-1)
+                valid = _valid(flat, nodata)
+                weights = None
+                if w is not None:
+                    wmask = ~np.ma.getmaskarray(w).reshape(-1) & np.isfinite(w.data.reshape(-1))
+                    valid = wmask if valid is None else valid & wmask
+                    weights = w.data.reshape(-1).astype(np.float64)
+                reducer.add(flat, valid, starts, codes, row_width=width, weights=weights)
     finally:
         if weight_ds is not None:
             weight_ds.close()
     logger.debug("reduced %d strips of '%s'", len(strips), layer_name)
+    return grid
 
 
 def _valid(flat: np.ndarray, nodata: float | None) -> np.ndarray | None:
