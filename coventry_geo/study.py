@@ -71,6 +71,7 @@ class Study:
         self.manifest = manifest
         self._vectors: dict[str, gpd.GeoDataFrame] = {}
         self._rasters: dict[str, RasterLayer] = {}
+        self._missing_warned: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Study({self.name!r}, layers={list(self.manifest.layers)})"
@@ -120,9 +121,9 @@ class Study:
         """Return the name of the layer of a kind if it can be used, else None.
 
         A layer marked ``required = false`` whose file is absent is skipped with
-        a :class:`~coventry_geo.errors.MissingLayerWarning` saying what cannot be
-        computed without it; a required layer whose file is absent is an error
-        when it is loaded.
+        a :class:`~coventry_geo.errors.MissingLayerWarning` (once per layer and
+        study) saying what cannot be computed without it; a required layer whose
+        file is absent is an error when it is loaded.
 
         Parameters
         ----------
@@ -141,11 +142,13 @@ class Study:
         spec = self.spec(name)
         if spec.required or spec.is_url or Path(spec.path).exists():
             return name
-        msg = (
-            f"layer '{name}' ({spec.path}): the file is not present, so {needed_for} "
-            "cannot be computed. Fix: download it (see layers/README.md) and rerun."
-        )
-        warnings.warn(msg, MissingLayerWarning, stacklevel=2)
+        if name not in self._missing_warned:
+            self._missing_warned.add(name)
+            msg = (
+                f"layer '{name}' ({spec.path}): the file is not present, so {needed_for} "
+                "cannot be computed. Fix: download it (see layers/README.md) and rerun."
+            )
+            warnings.warn(msg, MissingLayerWarning, stacklevel=2)
         return None
 
     def spec(self, name: str) -> LayerSpec:

@@ -309,3 +309,14 @@ def test_optional_missing_layer_is_reported_not_an_error(tiny_study):
     with pytest.warns(errors.MissingLayerWarning, match="flood exposure cannot be computed"):
         assert study.available("flood_zones", needed_for="flood exposure") is None
     assert study.available("heat", needed_for="heat exposure") == "heat"
+
+
+def test_missing_optional_layer_warns_once_per_study(tiny_study):
+    manifest = tiny_study(
+        layers={"flood": {"kind": "flood_zones", "path": "f.gpkg", "required": False}}
+    )
+    study = open_study(manifest)
+    with pytest.warns(errors.MissingLayerWarning) as record:
+        study.available("flood_zones", needed_for="flood exposure")
+        study.available("flood_zones", needed_for="flood per small area")
+    assert len(record) == 1
