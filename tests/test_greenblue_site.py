@@ -209,3 +209,18 @@ def test_demo_city_site_size(demo_run) -> None:
         assert page.locator("path.cg-wards").count() == len(demo_run.wards)
         screenshot(page, "greenblue_demo")
         assert record.problems() == []
+
+
+def test_deficiency_legend_follows_the_standard_not_the_alphabet() -> None:
+    from coventry_geo.maps.greenblue import _tier_labels
+
+    tiers = gpd.GeoDataFrame(
+        {
+            "tier": ["angst_100ha_5km", "angst_20ha_2km", "angst_2ha_300m"],
+            "label": ["100 ha within 5 km", "20 ha within 2 km", "2 ha within 300 m"],
+            "max_distance_m": [5000.0, 2000.0, 300.0],
+        },
+        geometry=[None, None, None],
+        crs=27700,
+    )
+    assert _tier_labels(tiers) == ["2 ha within 300 m", "20 ha within 2 km", "100 ha within 5 km"]

@@ -136,7 +136,9 @@ def build_greenblue_site(
     blue : geopandas.GeoDataFrame
         Blue assets (lines or polygons) with ``type`` and optionally ``name``.
     deficiency : geopandas.GeoDataFrame
-        ANGST deficiency areas with ``tier`` (one row per tier or area).
+        Greenspace deficiency areas with ``tier`` and optionally ``label``, ``max_distance_m``
+        and ``min_area_ha`` (as from :func:`coventry_geo.indicators.greenspace.deficiency_areas`),
+        shown nearest tier first.
     canopy_path : Path or None
         Canopy raster (see :func:`coventry_geo.maps._canopy.canopy_overlay`); ``None``
         leaves the canopy layer out.
@@ -322,20 +324,35 @@ def _blue_spec(blue: gpd.GeoDataFrame) -> dict[str, Any]:
     )
 
 
+def _tier_labels(deficiency: gpd.GeoDataFrame) -> list[str]:
+    """Tier labels ordered from the nearest, smallest standard to the farthest."""
+    order = [c for c in ("max_distance_m", "min_area_ha") if c in deficiency.columns]
+    ordered = deficiency.sort_values(order, kind="stable") if order else deficiency
+    names = ordered["label"] if "label" in ordered.columns else ordered["tier"]
+    return list(dict.fromkeys(_text(v) for v in names))
+
+
 def _deficiency_spec(deficiency: gpd.GeoDataFrame) -> dict[str, Any]:
-    colors = _palette(deficiency["tier"], _TIER_COLORS)
+    labels = _tier_labels(deficiency)
+    colors = {label: _TIER_COLORS[i % len(_TIER_COLORS)] for i, label in enumerate(labels)}
+    names = deficiency["label"] if "label" in deficiency.columns else deficiency["tier"]
     props = [
         {
-            "title": f"Outside ANGST distance: {_text(tier)}",
-            "rows": [["ANGST tier", _text(tier)]],
-            "fill": colors[_text(tier)],
+            "title": f"Outside the greenspace standard: {_text(name)}",
+            "rows": [["Standard tier", _text(name)]],
+            "fill": colors[_text(name)],
         }
-        for tier in deficiency["tier"]
+        for name in names
     ]
     style = {"color": "#7f2704", "weight": 1, "fillOpacity": 0.3, "dashArray": "2 4"}
     legend = [{"color": c, "label": f"Deficient: {k}"} for k, c in colors.items()]
     return _layer(
-        "deficiency", "ANGST deficiency areas", deficiency, props, style=style, legend=legend
+        "deficiency",
+        "Greenspace deficiency areas",
+        deficiency,
+        props,
+        style=style,
+        legend=legend,
     )
 
 
@@ -367,7 +384,7 @@ def _summary(frames: dict[str, gpd.GeoDataFrame], has_canopy: bool) -> str:
         f"{len(frames['wards'])} ward boundaries",
         f"{len(frames['greenspace'])} green spaces of {n_types} types",
         f"{len(frames['blue'])} blue assets (rivers, canals, water bodies, SuDS)",
-        f"{len(frames['deficiency'])} areas outside the ANGST distance thresholds",
+        f"{len(frames['deficiency'])} areas outside the greenspace access standard's distances",
     ]
     if has_canopy:
         parts.insert(0, "tree canopy cover shaded green")
