@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coventry_geo.errors import OutputError
+from coventry_geo.provenance import RUN_ID_KEY
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["staged_output_dir", "recover_output_dir", "write_ward_table"]
+__all__ = ["gpkg_metadata", "recover_output_dir", "staged_output_dir", "write_ward_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,9 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_ward_table(table: gpd.GeoDataFrame, folder: Path, *, stem: str = "wards") -> list[Path]:
+def write_ward_table(
+    table: gpd.GeoDataFrame, folder: Path, *, stem: str = "wards", run_id: str | None = None
+) -> list[Path]:
     """Write the ward table as GeoPackage, GeoParquet and CSV (without geometry).
 
     Parameters
@@ -110,6 +113,8 @@ def write_ward_table(table: gpd.GeoDataFrame, folder: Path, *, stem: str = "ward
         Destination (normally a staging folder).
     stem : str, keyword-only
         File name without extension.
+    run_id : str, optional, keyword-only
+        Written into the GeoPackage's metadata (:data:`~coventry_geo.provenance.RUN_ID_KEY`).
 
     Returns
     -------
@@ -119,7 +124,14 @@ def write_ward_table(table: gpd.GeoDataFrame, folder: Path, *, stem: str = "ward
     gpkg = folder / f"{stem}.gpkg"
     parquet = folder / f"{stem}.parquet"
     csv = folder / f"{stem}.csv"
-    table.to_file(gpkg, layer=stem, driver="GPKG", engine="pyogrio")
+    table.to_file(gpkg, layer=stem, driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
     table.to_parquet(parquet)
     table.drop(columns=table.geometry.name).to_csv(csv, index=False)
     return [gpkg, parquet, csv]
+
+
+def gpkg_metadata(run_id: str | None) -> dict[str, dict[str, str]]:
+    """Return the ``to_file`` keywords that write the run id into a GeoPackage's metadata."""
+    if run_id is None:
+        return {}
+    return {"dataset_metadata": {RUN_ID_KEY: run_id}, "layer_metadata": {RUN_ID_KEY: run_id}}

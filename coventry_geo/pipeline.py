@@ -6,24 +6,61 @@ indicator family is a plain function of the layers it needs (in
 calls the families whose layers the study has, assembles the ward table, the
 city summary and the extra tables, and writes them atomically
 (:mod:`coventry_geo.outputs`).
+
+Runs are incremental: every step (each family, the small-area table, the maps,
+the green-and-blue site) is cached under a key made of the hashes of its
+inputs (:mod:`coventry_geo.cache`), so a rerun recomputes only what changed,
+and a rerun with nothing changed leaves the output folder as it is. Each run
+writes its provenance (:mod:`coventry_geo.provenance`) and holds a lock on
+its output folder (:mod:`coventry_geo._lock`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
+import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from coventry_geo.evidence import Evidence, compute_evidence, ward_table
-from coventry_geo.maps import build_greenblue_site
-from coventry_geo.maps.report import map_options, write_ward_maps
-from coventry_geo.outputs import staged_output_dir, write_ward_table
+from coventry_geo._lock import output_lock
+from coventry_geo.cache import CachedResult, FileHashes, StepCache, canonical_json
+from coventry_geo.cache import default_cache_dir as _default_cache_dir
+from coventry_geo.evidence import (
+    Evidence,
+    EvidencePlan,
+    compute_evidence,
+    layer_files,
+    manifest_part,
+    plan_evidence,
+    ward_table,
+)
+from coventry_geo.layers._checks import file_sha256
+from coventry_geo.outputs import (
+    gpkg_metadata,
+    recover_output_dir,
+    staged_output_dir,
+    write_ward_table,
+)
+from coventry_geo.provenance import (
+    environment,
+    input_records,
+    new_run_id,
+    output_records,
+    read_run_record,
+    recorded_log_warnings,
+    stamp_outputs,
+)
 from coventry_geo.settings import study_settings
+from coventry_geo.steps import StepRecord, StepRunner, replay_warnings, warning_records
 
 if TYPE_CHECKING:
     from coventry_geo.study import Study
@@ -31,6 +68,9 @@ if TYPE_CHECKING:
 __all__ = ["RunResult", "run_study", "compute_evidence", "ward_table"]
 
 logger = logging.getLogger(__name__)
+
+#: Version of the output layout; part of the run key.
+OUTPUT_FORMAT = 1
 
 
 @dataclass
@@ -41,22 +81,65 @@ class RunResult:
     ----------
     out_dir : Path
         The output folder.
-    evidence : Evidence
+    run_id : str
+        The id of the run whose outputs ``out_dir`` holds (the previous run's
+        when ``up_to_date``).
     outputs : list of Path
-        Every file written, relative to ``out_dir``.
+        Every output file, relative to ``out_dir``.
+    steps : list of StepRecord
+        Each step run, with its key, time and whether it was cached.
+    up_to_date : bool
+        True when nothing had changed: no step ran and ``out_dir`` was left as it was.
+    warnings : list of dict
+        The warnings of the run (``category``, ``message``), as in ``run.json``.
     """
 
     out_dir: Path
-    evidence: Evidence
+    run_id: str
     outputs: list[Path] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    up_to_date: bool = False
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    load_evidence: Callable[[], Evidence] | None = field(default=None, repr=False)
+    _evidence: Evidence | None = field(default=None, repr=False)
+
+    @property
+    def evidence(self) -> Evidence:
+        """Every result (read back from the cache on first use when the run was up to date)."""
+        if self._evidence is None and self.load_evidence is not None:
+            self._evidence = self.load_evidence()
+        return self._evidence
 
     @property
     def wards(self) -> gpd.GeoDataFrame:
         """The ward table."""
         return self.evidence.wards
 
+    @property
+    def computed(self) -> list[str]:
+        """Names of the steps computed in this run (not read from the cache)."""
+        return [s.name for s in self.steps if not s.cached]
 
-def run_study(study: Study, *, out_dir: str | Path | None = None) -> RunResult:
+
+def default_cache_dir(study: Study, out_dir: str | Path | None = None) -> Path:
+    """Return the cache folder a run of the study uses by default.
+
+    ``<out_dir>/../.coventry_geo_cache/<study code>``, or
+    ``$COVENTRY_GEO_CACHE_DIR/<study code>`` when that variable is set.
+    """
+    target = Path(out_dir) if out_dir is not None else study.manifest.study.outputs
+    return _default_cache_dir(target, study.manifest.study.code)
+
+
+def run_study(
+    study: Study,
+    *,
+    out_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    force: bool = False,
+    progress: bool = False,
+) -> RunResult:
     """Compute every indicator the study's layers allow and write the outputs.
 
     Parameters
@@ -64,6 +147,15 @@ def run_study(study: Study, *, out_dir: str | Path | None = None) -> RunResult:
     study : Study
     out_dir : str or Path, optional, keyword-only
         Output folder; default: the manifest's ``[study] outputs``.
+    cache_dir : str or Path, optional, keyword-only
+        Step cache folder; default :func:`default_cache_dir`.
+    use_cache : bool, keyword-only
+        False: compute everything and store nothing.
+    force : bool, keyword-only
+        Compute every step and rewrite every output even when nothing changed
+        (the cache is refreshed).
+    progress : bool, keyword-only
+        Show a progress bar of the steps on stderr.
 
     Returns
     -------
@@ -74,20 +166,184 @@ def run_study(study: Study, *, out_dir: str | Path | None = None) -> RunResult:
     CoventryGeoError
         For bad input (a message naming the layer, the file and the fix). The
         previous outputs are then left untouched.
+    OutputError
+        If another run holds the output folder's lock.
     """
-    target = Path(out_dir) if out_dir is not None else study.manifest.study.outputs
-    logger.info("study '%s': computing indicators", study.name)
-    evidence = compute_evidence(study)
-    with staged_output_dir(target) as staging:
-        files = write_ward_table(evidence.wards, staging)
-        files += _write_tables(evidence, staging)
-        files += _write_layers(evidence, staging)
-        files += _write_maps(study, evidence, staging)
-        files += _write_greenblue_site(study, evidence, staging)
-        files.append(_write_summary(study, evidence, staging, files))
-        outputs = [f.relative_to(staging) for f in files]
+    target = (Path(out_dir) if out_dir is not None else study.manifest.study.outputs).resolve()
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir(study, target)
+    with output_lock(target):
+        recover_output_dir(target)
+        cache = StepCache(root) if use_cache else None
+        hashes = FileHashes(root / "file_hashes.json" if use_cache else None)
+        runner = StepRunner(cache=cache, hashes=hashes, force=force)
+        with warnings.catch_warnings(record=True) as caught, recorded_log_warnings() as logged:
+            result = _run(study, target, runner, caught, logged, progress=progress)
+        hashes.save()
+    replay_warnings(w for w in result.warnings if not w["category"].startswith("log:"))
+    return result
+
+
+def _run(
+    study: Study,
+    target: Path,
+    runner: StepRunner,
+    caught: list[warnings.WarningMessage],
+    logged: list[dict[str, str]],
+    *,
+    progress: bool,
+) -> RunResult:
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    plan = plan_evidence(study, runner)
+    keys = {**plan.keys, **_output_keys(study, plan, runner)}
+    run_key = _run_key(keys)
+    previous = read_run_record(target)
+    if runner.cache is not None and not runner.force and _up_to_date(target, previous, run_key):
+        logger.info(
+            "study '%s': outputs in %s are up to date (run %s)",
+            study.name,
+            target,
+            previous["run_id"],
+        )
+        loader = StepRunner(cache=runner.cache, hashes=runner.hashes)
+        return RunResult(
+            out_dir=target,
+            run_id=previous["run_id"],
+            outputs=[Path(o["path"]) for o in previous["outputs"]],
+            up_to_date=True,
+            warnings=_merged(previous.get("warnings", []), warning_records(caught)),
+            load_evidence=lambda: compute_evidence(study, runner=loader, plan=plan),
+        )
+    from tqdm import tqdm
+
+    run_id = new_run_id(run_key)
+    with tqdm(
+        total=len(keys) + 1, desc=study.manifest.study.code, unit="step", disable=not progress
+    ) as bar:
+        runner.bar = bar
+        logger.info("study '%s': computing indicators (run %s)", study.name, run_id)
+        evidence = compute_evidence(study, runner=runner, plan=plan)
+        with staged_output_dir(target) as staging:
+            files, steps_of = _write_outputs(study, evidence, staging, runner, keys, run_id)
+            files += stamp_outputs(staging, files, run_id, steps=steps_of)
+            record = {
+                "run_id": run_id,
+                "run_key": run_key,
+                "started": started.isoformat(timespec="seconds"),
+                "seconds": round(time.perf_counter() - clock, 3),
+                "warnings": _merged(warning_records(caught), logged),
+                **_summary(study, evidence),
+                "inputs": input_records(study, runner.hashes),
+                "environment": environment(),
+                "steps": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in runner.records],
+                "outputs": output_records(staging, files, steps_of),
+            }
+            (staging / "run.json").write_text(
+                json.dumps(record, indent=2, default=str), encoding="utf-8"
+            )
+            outputs = [f.relative_to(staging) for f in files] + [Path("run.json")]
     logger.info("study '%s': wrote %d outputs to %s", study.name, len(outputs), target)
-    return RunResult(out_dir=target.resolve(), evidence=evidence, outputs=outputs)
+    return RunResult(
+        out_dir=target,
+        run_id=run_id,
+        outputs=outputs,
+        steps=list(runner.records),
+        warnings=record["warnings"],
+        _evidence=evidence,
+    )
+
+
+def _merged(*lists: list[dict[str, str]]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for items in lists:
+        out += [w for w in items if w not in out]
+    return out
+
+
+def _output_keys(study: Study, plan: EvidencePlan, runner: StepRunner) -> dict[str, str | None]:
+    """Keys of the steps that write files: the maps and the green-and-blue site."""
+    shown = {"title": _title(study), "attribution": _attribution(study)}
+    keys = {
+        "maps": runner.key(
+            "maps",
+            files={},
+            manifest={"maps": study.manifest.maps, **shown},
+            after=plan.keys.values(),
+        )
+    }
+    if "family:greenspace" in plan.keys:
+        names = _site_layers(study)
+        keys["site"] = runner.key(
+            "site",
+            files=layer_files(study, names),
+            manifest={**manifest_part(study, names), **shown},
+            after=[plan.keys["family:greenspace"]],
+        )
+    return keys
+
+
+def _run_key(keys: dict[str, str | None]) -> str | None:
+    if any(k is None for k in keys.values()):
+        return None
+    payload = canonical_json({"format": OUTPUT_FORMAT, "steps": keys})
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _up_to_date(target: Path, previous: dict[str, Any] | None, run_key: str | None) -> bool:
+    """Whether ``target`` holds exactly the outputs of a run with this run key."""
+    if run_key is None or previous is None or previous.get("run_key") != run_key:
+        return False
+    for output in previous.get("outputs", []):
+        path = target / output["path"]
+        if not path.is_file() or path.stat().st_size != output["size"]:
+            return False
+        if file_sha256(path) != output["sha256"]:
+            return False
+    return True
+
+
+def _write_outputs(
+    study: Study,
+    evidence: Evidence,
+    staging: Path,
+    runner: StepRunner,
+    keys: dict[str, str | None],
+    run_id: str,
+) -> tuple[list[Path], dict[Path, str]]:
+    """Write every output into the staging folder; return the files and the step of each."""
+    steps_of: dict[Path, str] = {}
+
+    def files_step(name: str, write: Callable[[], list[Path]]) -> list[Path]:
+        stored = runner.run(
+            name,
+            keys.get(name),
+            lambda: CachedResult(files=[str(f.relative_to(staging)) for f in write()]),
+            files_dir=staging,
+        )
+        written = [staging / f for f in stored.files]
+        steps_of.update(dict.fromkeys(written, name))
+        return written
+
+    files = files_step(
+        "tables",
+        lambda: (
+            write_ward_table(evidence.wards, staging, run_id=run_id)
+            + _write_tables(evidence, staging)
+            + _write_layers(evidence, staging, run_id)
+        ),
+    )
+    files += files_step("maps", lambda: _write_maps(study, evidence, staging))
+    if "site" in keys:
+        files += files_step("site", lambda: _write_greenblue_site(study, evidence, staging))
+    return files, steps_of
+
+
+def _site_layers(study: Study) -> tuple[str, ...]:
+    """Return the layers the green-and-blue site reads besides the greenspace family's results."""
+    kinds = ("greenspace", "canopy")
+    names = [study.available(k, needed_for="the green-and-blue map") for k in kinds]
+    blue = [n for n in study.manifest.names_of("blue") if Path(study.spec(n).path).exists()]
+    return tuple(n for n in [*names, *blue] if n)
 
 
 def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
@@ -101,7 +357,7 @@ def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
     return files
 
 
-def _write_layers(evidence: Evidence, folder: Path) -> list[Path]:
+def _write_layers(evidence: Evidence, folder: Path, run_id: str) -> list[Path]:
     """Write the small-area table and map layers as layers of one GeoPackage."""
     layers = dict(evidence.layers)
     if evidence.small_areas is not None:
@@ -110,12 +366,14 @@ def _write_layers(evidence: Evidence, folder: Path) -> list[Path]:
         return []
     path = folder / "layers.gpkg"
     for name, layer in layers.items():
-        layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
     return [path]
 
 
 def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
     """Write the published green-and-blue map (NB2), when there are greenspace sites."""
+    from coventry_geo.maps import build_greenblue_site  # heavy: not needed by an up-to-date run
+
     sites = evidence.layers.get("greenspace_sites")
     if sites is None:
         return []
@@ -181,6 +439,8 @@ def _title(study: Study, what: str = "") -> str:
 
 
 def _write_maps(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
+    from coventry_geo.maps.report import map_options, write_ward_maps  # heavy, as above
+
     options = map_options(study.manifest.maps, manifest=str(study.manifest.path))
     return write_ward_maps(
         evidence.wards,
@@ -201,19 +461,18 @@ def _attribution(study: Study) -> list[str]:
     return lines
 
 
-def _write_summary(study: Study, evidence: Evidence, folder: Path, files: list[Path]) -> Path:
-    summary = {
+def _summary(study: Study, evidence: Evidence) -> dict[str, Any]:
+    """Return the study, its manifest (path and SHA-256) and its results, for ``run.json``."""
+    manifest = study.manifest.path
+    return {
         "study": study.name,
         "synthetic": study.synthetic,
         "note": "SYNTHETIC demo data: describes no real place" if study.synthetic else "",
-        "manifest": str(study.manifest.path),
+        "manifest": str(manifest),
+        "manifest_sha256": file_sha256(manifest),
         "crs": study.crs.to_string(),
         "wards": len(evidence.wards),
         "city": evidence.city,
         "skipped": evidence.skipped,
-        "settings": {k: v for k, v in asdict(study_settings(study.manifest.settings)).items()},
-        "outputs": [str(f.relative_to(folder)) for f in files],
+        "settings": asdict(study_settings(study.manifest.settings)),
     }
-    path = folder / "run.json"
-    path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    return path

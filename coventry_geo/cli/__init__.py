@@ -11,13 +11,16 @@ Exit codes
 1
     Internal error (a bug: please report it with the output of ``-v``).
 2
-    Bad input: a missing, corrupt or invalid layer or manifest, or bad arguments.
+    Bad input: a missing, corrupt or invalid layer or manifest, bad arguments,
+    or an output folder locked by another run.
+
+No command prompts. Logs go to stderr (``-v``/``-q``, ``--log-format json``);
+results go to stdout.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import traceback
 
 import click
@@ -25,6 +28,7 @@ import click
 from coventry_geo import __version__
 from coventry_geo.cli.demo import demo
 from coventry_geo.cli.fetch import fetch
+from coventry_geo.cli.options import configure_logging, log_options
 from coventry_geo.cli.run import run
 from coventry_geo.cli.validate import validate
 from coventry_geo.errors import CoventryGeoError
@@ -63,17 +67,23 @@ class _Group(click.Group):
             raise InternalError(msg) from None
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log output (repeat for debug).")
-@click.option("-q", "--quiet", count=True, help="Less log output.")
+_EPILOG = """\b
+Exit codes:
+  0  success
+  1  internal error (a bug: report it with the output of -v)
+  2  bad input (missing/invalid layer or manifest, bad arguments) or the
+     output folder is locked by another run
+"""
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EPILOG)
+@log_options
 @click.version_option(__version__, prog_name="coventry-geo")
-def cli(verbose: int, quiet: int) -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Ward-level climate-risk and green-infrastructure evidence from a city's layers."""
-    level = max(10, min(50, 30 - 10 * (verbose - quiet)))
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
+    if "coventry_geo.log" not in ctx.meta:
+        configure_logging()
 
 
 cli.add_command(demo)

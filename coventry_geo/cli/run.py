@@ -1,18 +1,28 @@
-"""``coventry-geo run MANIFEST``: compute the ward table and maps."""
+"""``coventry-geo run MANIFEST``: compute the ward table and maps (incrementally)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
+from coventry_geo.cli.options import is_quiet, log_options
 from coventry_geo.pipeline import run_study
 from coventry_geo.study import open_study
 
 __all__ = ["run"]
 
+_EPILOG = """\b
+Exit codes:
+  0  success (outputs written, or already up to date)
+  1  internal error (a bug: report it with the output of -v)
+  2  bad input (missing/invalid layer or manifest), or the output folder
+     is being written by another run
+"""
 
-@click.command()
+
+@click.command(epilog=_EPILOG)
 @click.argument("manifest", type=click.Path(dir_okay=False))
 @click.option(
     "--out",
@@ -21,12 +31,48 @@ __all__ = ["run"]
     default=None,
     help="Output folder (default: the manifest's [study] outputs).",
 )
-def run(manifest: str, out_dir: Path | None) -> None:
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Step cache folder (default: $COVENTRY_GEO_CACHE_DIR/<code>, "
+    "else .coventry_geo_cache/<code> beside the output folder).",
+)
+@click.option("--force", is_flag=True, help="Recompute every step, even when nothing changed.")
+@click.option("--no-cache", is_flag=True, help="Compute everything; read and store no cache.")
+@log_options
+@click.pass_context
+def run(
+    ctx: click.Context,
+    manifest: str,
+    out_dir: Path | None,
+    cache_dir: Path | None,
+    force: bool,
+    no_cache: bool,
+) -> None:
     """Compute every indicator MANIFEST's layers allow; write tables and maps.
 
-    Outputs are replaced only when the whole run succeeds.
+    Steps whose inputs (layer files, manifest parts, package version) have not
+    changed since the last run are read from the cache; when nothing changed
+    the outputs are left as they are. Outputs are replaced only when the whole
+    run succeeds, and one run at a time may write an output folder.
     """
-    result = run_study(open_study(manifest), out_dir=out_dir)
-    click.echo(f"Wrote {len(result.outputs)} outputs to {result.out_dir}")
-    for path in result.outputs:
-        click.echo(f"  {path}")
+    quiet = is_quiet(ctx)
+    result = run_study(
+        open_study(manifest),
+        out_dir=out_dir,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        force=force,
+        progress=sys.stderr.isatty() and not quiet,
+    )
+    if quiet:
+        return
+    if result.up_to_date:
+        click.echo(f"Up to date: {result.out_dir} holds the outputs of run {result.run_id}")
+        return
+    cached = len(result.steps) - len(result.computed)
+    click.echo(
+        f"Run {result.run_id}: {len(result.computed)} steps computed, {cached} from the cache; "
+        f"wrote {len(result.outputs)} outputs to {result.out_dir}"
+    )

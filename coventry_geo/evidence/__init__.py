@@ -5,33 +5,150 @@ where the study has small areas, the small-area table and the families that
 need it (:mod:`.small_areas`: equity, tree equity, composite risk, cooling).
 Each family is a plain function in :mod:`coventry_geo.indicators`; this package
 only decides which to call with which layers and collects the results.
+
+Each of those is a *step* (``wards``, ``family:<name>``, ``small_areas``)
+with a cache key made of the hashes of the layer files it reads, the manifest
+parts it reads and the keys of the steps it uses (:func:`plan_evidence`), so
+that a :class:`~coventry_geo.steps.StepRunner` with a cache recomputes only
+the steps whose inputs changed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from coventry_geo.evidence._context import Context, Evidence, FamilyResult
-from coventry_geo.evidence.small_areas import SMALL_AREA_FAMILIES, small_area_table
-from coventry_geo.evidence.wards import WARD_FAMILIES, assemble, base_columns
+from coventry_geo.cache import CachedResult
+from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
+from coventry_geo.steps import StepRunner
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from coventry_geo.study import Study
 
-__all__ = ["Evidence", "FamilyResult", "compute_evidence", "ward_table"]
+__all__ = [
+    "Evidence",
+    "EvidencePlan",
+    "EvidenceStep",
+    "FamilyResult",
+    "compute_evidence",
+    "plan_evidence",
+    "ward_table",
+]
 
 logger = logging.getLogger(__name__)
 
+_ALWAYS = ("residences",)
 
-def compute_evidence(study: Study) -> Evidence:
+
+@dataclass(frozen=True)
+class EvidenceStep:
+    """One step of the evidence: the layers it reads, the steps it uses, how to compute it.
+
+    Attributes
+    ----------
+    name : str
+        ``wards``, ``family:<name>`` or ``small_areas``.
+    layers : tuple of str
+        Names of the layers it reads.
+    after : tuple of str
+        Names of the steps whose results it uses.
+    compute : callable
+        ``compute(ctx, evidence) -> FamilyResult``.
+    role : str
+        ``wards`` (the base ward table), ``small_areas`` (the small-area table)
+        or ``family`` (columns, city values, tables and layers).
+    key : str or None
+        Cache key (None: not cacheable).
+    """
+
+    name: str
+    layers: tuple[str, ...]
+    after: tuple[str, ...]
+    compute: Callable[[Context, Evidence], FamilyResult]
+    role: str = "family"
+    key: str | None = None
+
+
+@dataclass
+class EvidencePlan:
+    """The steps a study's layers allow, in order, and the families skipped (with why)."""
+
+    steps: list[EvidenceStep] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> dict[str, str | None]:
+        """Step name to cache key."""
+        return {s.name: s.key for s in self.steps}
+
+
+def plan_evidence(study: Study, runner: StepRunner | None = None) -> EvidencePlan:
+    """Decide the steps a study's layers allow and compute their cache keys.
+
+    Reads no layer: only the manifest and, for the keys, the files' hashes.
+
+    Parameters
+    ----------
+    study : Study
+    runner : StepRunner, optional
+        Gives the keys (hashing the input files); without it the keys are None.
+
+    Returns
+    -------
+    EvidencePlan
+    """
+    from coventry_geo.evidence.small_areas import EXPOSURE_KINDS, SMALL_AREA_FAMILIES
+    from coventry_geo.evidence.wards import WARD_FAMILIES, base_columns
+
+    plan = EvidencePlan()
+    plan.steps.append(
+        EvidenceStep(
+            "wards",
+            _present(study, _ALWAYS),
+            (),
+            lambda ctx, _: FamilyResult(layers={"wards": base_columns(ctx)}),
+            role="wards",
+        )
+    )
+    _add_families(study, plan, WARD_FAMILIES, after=("wards",))
+    if study.available("small_areas", needed_for="deprivation and equity indicators"):
+        kinds = ("small_areas", *_ALWAYS, *EXPOSURE_KINDS)
+        heat = ("family:heat",) if "family:heat" in plan.keys else ()
+        plan.steps.append(
+            EvidenceStep(
+                "small_areas",
+                _present(study, kinds),
+                ("wards", *heat),
+                _small_area_step,
+                role="small_areas",
+            )
+        )
+        _add_families(study, plan, SMALL_AREA_FAMILIES, after=("small_areas",))
+    else:
+        for family in SMALL_AREA_FAMILIES:
+            plan.skipped[family.name] = f"no small_areas layer: {family.needed_for} not computed"
+    if runner is not None:
+        plan.steps = _with_keys(study, plan.steps, runner)
+    return plan
+
+
+def compute_evidence(
+    study: Study, *, runner: StepRunner | None = None, plan: EvidencePlan | None = None
+) -> Evidence:
     """Compute every indicator family whose layers the study has.
 
     Parameters
     ----------
     study : Study
+    runner : StepRunner, optional, keyword-only
+        Runs the steps (through its cache, if it has one); default: compute all.
+    plan : EvidencePlan, optional, keyword-only
+        From :func:`plan_evidence` (made here when not given).
 
     Returns
     -------
@@ -45,19 +162,23 @@ def compute_evidence(study: Study) -> Evidence:
     CoventryGeoError
         For bad input (a message naming the layer, the file and the fix).
     """
+    from coventry_geo.evidence.wards import assemble
+
+    runner = runner or StepRunner()
+    plan = plan or plan_evidence(study, runner)
     ctx = Context.from_study(study)
-    evidence = Evidence(wards=base_columns(ctx))
-    ward_columns = _run(ctx, WARD_FAMILIES, evidence)
-    evidence.wards = assemble(evidence.wards, ward_columns)
-    if ctx.small_areas is not None:
-        evidence.small_areas = small_area_table(ctx, evidence)
-        more = _run(ctx, SMALL_AREA_FAMILIES, evidence)
-        evidence.wards = assemble(evidence.wards, more)
-    else:
-        for family in SMALL_AREA_FAMILIES:
-            evidence.skipped[family.name] = (
-                f"no small_areas layer: {family.needed_for} not computed"
-            )
+    evidence = Evidence(wards=None, skipped=dict(plan.skipped))
+    columns = []
+    for step in plan.steps:
+        stored = runner.run(step.name, step.key, lambda s=step: _to_cache(s.compute(ctx, evidence)))
+        result = _from_cache(stored)
+        if step.role == "wards":
+            evidence.wards = result.layers["wards"]
+        elif step.role == "small_areas":
+            evidence.small_areas = result.layers["small_areas"]
+        else:
+            _merge(evidence, result, columns)
+    evidence.wards = assemble(evidence.wards, columns)
     return evidence
 
 
@@ -78,23 +199,114 @@ def ward_table(study: Study) -> gpd.GeoDataFrame:
     return compute_evidence(study).wards
 
 
-def _run(ctx: Context, families: tuple, evidence: Evidence) -> list:
-    columns = []
+def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:
+    names = [study.available(k, needed_for=f"the {k} layer") for k in dict.fromkeys(kinds)]
+    return tuple(n for n in names if n)
+
+
+def _add_families(
+    study: Study, plan: EvidencePlan, families: tuple[Family, ...], *, after: tuple[str, ...]
+) -> None:
     for family in families:
-        layers = {
-            kind: ctx.study.available(kind, needed_for=family.needed_for) for kind in family.kinds
-        }
+        layers = {k: study.available(k, needed_for=family.needed_for) for k in family.kinds}
         missing = [kind for kind, name in layers.items() if name is None]
         if missing:
-            evidence.skipped[family.name] = (
+            plan.skipped[family.name] = (
                 f"no {', '.join(missing)} layer: {family.needed_for} not computed"
             )
             continue
-        logger.info("computing %s", family.needed_for)
-        result: FamilyResult = family.compute(ctx, layers, evidence)
-        if result.columns is not None:
-            columns.append(result.columns)
-        evidence.city.update(result.city)
-        evidence.tables.update(result.tables)
-        evidence.layers.update(result.layers)
-    return columns
+        reads = _present(study, (*family.kinds, *_ALWAYS, *family.optional))
+        plan.steps.append(
+            EvidenceStep(
+                f"family:{family.name}",
+                reads,
+                after,
+                lambda ctx, ev, f=family, chosen=layers: _family_step(ctx, ev, f, chosen),
+            )
+        )
+
+
+def _family_step(
+    ctx: Context, evidence: Evidence, family: Family, layers: dict[str, str]
+) -> FamilyResult:
+    logger.info("computing %s", family.needed_for)
+    return family.compute(ctx, layers, evidence)
+
+
+def _small_area_step(ctx: Context, evidence: Evidence) -> FamilyResult:
+    from coventry_geo.evidence.small_areas import small_area_table
+
+    return FamilyResult(layers={"small_areas": small_area_table(ctx, evidence)})
+
+
+def _with_keys(study: Study, steps: list[EvidenceStep], runner: StepRunner) -> list[EvidenceStep]:
+    keyed: dict[str, str | None] = {}
+    out = []
+    for step in steps:
+        key = runner.key(
+            step.name,
+            files=layer_files(study, (study.manifest.study.ward_layer, *step.layers)),
+            manifest=manifest_part(study, step.layers, settings=step.role != "wards"),
+            after=[keyed[a] for a in step.after],
+        )
+        keyed[step.name] = key
+        out.append(dataclasses.replace(step, key=key))
+    return out
+
+
+def layer_files(study: Study, names: tuple[str, ...]) -> dict[str, str]:
+    """Return input label to file for layers (and their join tables), for step keys."""
+    files = {}
+    for name in dict.fromkeys(names):
+        spec = study.spec(name)
+        files[name] = spec.path
+        for i, join in enumerate(spec.joins):
+            files[f"{name}.join[{i}]"] = join.path
+    return files
+
+
+def manifest_part(study: Study, names: tuple[str, ...], *, settings: bool = True) -> dict[str, Any]:
+    """Return the manifest parts a step reads: its layers' specs (paths aside), ``[settings]``.
+
+    Paths are left out (the files' hashes stand for them), so a study moved to
+    another folder keeps its cache.
+    """
+    manifest = study.manifest
+    specs = {}
+    for name in (manifest.study.ward_layer, *names):
+        spec = dataclasses.asdict(study.spec(name))
+        spec.pop("path")
+        for join in spec["joins"]:
+            join.pop("path")
+        specs[name] = spec
+    return {
+        "crs": manifest.study.crs.to_wkt(),
+        "layers": specs,
+        "settings": manifest.settings if settings else None,
+    }
+
+
+def _to_cache(result: FamilyResult) -> CachedResult:
+    frames = {} if result.columns is None else {"columns": result.columns}
+    frames |= {f"table:{k}": v for k, v in result.tables.items()}
+    frames |= {f"layer:{k}": v for k, v in result.layers.items()}
+    city = {k: None if v is None else float(v) for k, v in result.city.items()}
+    return CachedResult(frames=frames, values={"city": city})
+
+
+def _from_cache(stored: CachedResult) -> FamilyResult:
+    frames = stored.frames
+    return FamilyResult(
+        columns=frames.get("columns"),
+        city=dict(stored.values.get("city", {})),
+        tables={k[6:]: v for k, v in frames.items() if k.startswith("table:")},
+        layers={k[6:]: v for k, v in frames.items() if k.startswith("layer:")},
+    )
+
+
+def _merge(evidence: Evidence, result: FamilyResult, columns: list) -> None:
+    if result.columns is not None:
+        columns.append(result.columns)
+    evidence.city.update(result.city)
+    evidence.tables.update(result.tables)
+    evidence.layers.update(result.layers)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from coventry_geo.indicators.greenspace import greenspace_sites
 from coventry_geo.settings import Settings, study_settings
 
 if TYPE_CHECKING:
@@ -69,30 +68,45 @@ class Evidence:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
 class Context:
-    """The study's layers and settings, shared by the families of one run."""
+    """The study's layers and settings, shared by the families of one run.
 
-    study: Study
-    settings: Settings
-    wards: gpd.GeoDataFrame
-    residences: gpd.GeoDataFrame | None
-    small_areas: gpd.GeoDataFrame | None
-    cache: dict[object, object] = field(default_factory=dict)
+    The layers are loaded on first use, so that a run whose steps are all
+    cached loads none of them.
+
+    Parameters
+    ----------
+    study : Study
+    """
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.settings: Settings = study_settings(
+            study.manifest.settings, manifest=str(study.manifest.path)
+        )
+        self.cache: dict[object, object] = {}
 
     @classmethod
     def from_study(cls, study: Study) -> Context:
-        """Load the layers every family may use (residences, small areas)."""
-        settings = study_settings(study.manifest.settings, manifest=str(study.manifest.path))
-        residences = study.available("residences", needed_for="residence-based counts")
-        small = study.available("small_areas", needed_for="deprivation and equity indicators")
-        return cls(
-            study=study,
-            settings=settings,
-            wards=study.wards,
-            residences=study.vector(residences) if residences else None,
-            small_areas=study.vector(small) if small else None,
-        )
+        """Return the context of a study (layers are loaded when first used)."""
+        return cls(study)
+
+    @cached_property
+    def wards(self) -> gpd.GeoDataFrame:
+        """The ward layer."""
+        return self.study.wards
+
+    @cached_property
+    def residences(self) -> gpd.GeoDataFrame | None:
+        """The residences (None without a usable residences layer)."""
+        name = self.study.available("residences", needed_for="residence-based counts")
+        return self.study.vector(name) if name else None
+
+    @cached_property
+    def small_areas(self) -> gpd.GeoDataFrame | None:
+        """The small areas (None without a usable small_areas layer)."""
+        name = self.study.available("small_areas", needed_for="deprivation and equity indicators")
+        return self.study.vector(name) if name else None
 
     @cached_property
     def sites(self) -> gpd.GeoDataFrame | None:
@@ -100,6 +114,8 @@ class Context:
         name = self.study.available("greenspace", needed_for="greenspace sites")
         if name is None:
             return None
+        from coventry_geo.indicators.greenspace import greenspace_sites  # heavy: used on demand
+
         options = self.study.spec(name).options
         keys = (
             "merge_gap_m",
@@ -115,9 +131,23 @@ class Context:
 
 @dataclass(frozen=True)
 class Family:
-    """An indicator family: the layer kinds it needs and how to compute it."""
+    """An indicator family: the layer kinds it needs and how to compute it.
+
+    Attributes
+    ----------
+    name : str
+    kinds : tuple of str
+        Layer kinds it needs (the family is skipped when one is absent).
+    needed_for : str
+        What it computes, for messages.
+    compute : callable
+        ``compute(ctx, layers, evidence) -> FamilyResult``.
+    optional : tuple of str
+        Layer kinds it also reads when present (part of its cache key).
+    """
 
     name: str
     kinds: tuple[str, ...]
     needed_for: str
     compute: Callable[[Context, dict[str, str], Evidence], FamilyResult]
+    optional: tuple[str, ...] = ()

@@ -18,7 +18,7 @@ from coventry_geo.indicators import greenspace as gs
 from coventry_geo.indicators import tree_equity as te
 from coventry_geo.standards import load_standard
 
-__all__ = ["SMALL_AREA_FAMILIES", "small_area_table"]
+__all__ = ["EXPOSURE_KINDS", "SMALL_AREA_FAMILIES", "small_area_table"]
 
 _ID = "area_id"
 _DEPRIVATION = ("imd_score", "imd_rank", "imd_decile")
@@ -100,6 +100,8 @@ _EXPOSURES = (
     ("heat_network_zones", _heat_networks),
     ("greenspace", _greenspace),
 )
+#: Layer kinds the small-area table reads when present.
+EXPOSURE_KINDS: tuple[str, ...] = tuple(kind for kind, _ in _EXPOSURES)
 
 
 def _deprivation_column(table: pd.DataFrame) -> str | None:
@@ -226,5 +228,11 @@ SMALL_AREA_FAMILIES: tuple[Family, ...] = (
         _tree_equity,
     ),
     Family("risk", ("small_areas",), "composite climate-risk index (AR1)", _risk),
-    Family("cooling", ("small_areas", "canopy", "heat"), "cooling priorities (AR6)", _cooling),
+    Family(
+        "cooling",
+        ("small_areas", "canopy", "heat"),
+        "cooling priorities (AR6)",
+        _cooling,
+        optional=("greenspace",),
+    ),
 )

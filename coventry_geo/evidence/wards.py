@@ -134,7 +134,11 @@ WARD_FAMILIES: tuple[Family, ...] = (
         "heat_networks", ("heat_network_zones",), "heat network coverage (RNZ3)", _heat_networks
     ),
     Family(
-        "greenspace", ("greenspace", "residences"), "ANGSt greenspace access (NB10)", _greenspace
+        "greenspace",
+        ("greenspace", "residences"),
+        "ANGSt greenspace access (NB10)",
+        _greenspace,
+        optional=("greenspace_access_points",),
     ),
     Family("deprivation", ("small_areas",), "ward deprivation", _deprivation),
 )
