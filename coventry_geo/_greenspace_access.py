@@ -2,7 +2,8 @@
 
 Distances are exact straight-line distances: to a site's boundary (0 inside it)
 for sites without access points, and to the nearest access point for sites with
-them. Boundary distances come from :mod:`coventry_geo._greenspace_distance`;
+them. Boundary distances come from :mod:`coventry_geo._greenspace_distance` (an STRtree
+over short boundary pieces);
 access-point distances from a k-d tree (exact for points).
 """
 
@@ -15,15 +16,13 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from coventry_geo._greenspace_distance import BoundaryIndex, Segments, boundary_segments
+from coventry_geo._greenspace_distance import BoundaryIndex, boundary_pieces
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = ["SiteSet", "coverage_margin", "spatial_order"]
 
-#: Spacing of k-d tree key points along site boundaries, metres (speed only, never accuracy).
-KEY_STEP_M = 100.0
 _ORDER_CELL_M = 250.0
 
 
@@ -57,7 +56,8 @@ class SiteSet:
     ap_xy: NDArray[np.float64]
     ap_site: NDArray[np.int64]
     has_ap: NDArray[np.bool_] = field(init=False)
-    _segments: Segments = field(init=False)
+    _pieces: NDArray[np.object_] = field(init=False)
+    _piece_site: NDArray[np.int64] = field(init=False)
     _inside_site: NDArray[np.int64] = field(init=False)
     _inside_point: NDArray[np.int64] = field(init=False)
     _cache: dict[bytes, tuple[NDArray[np.float64], NDArray[np.int64]]] = field(init=False)
@@ -65,7 +65,7 @@ class SiteSet:
     def __post_init__(self) -> None:
         self.has_ap = np.zeros(len(self.geoms), dtype=bool)
         self.has_ap[self.ap_site] = True
-        self._segments = boundary_segments(self.geoms)
+        self._pieces, self._piece_site = boundary_pieces(self.geoms)
         self._inside_site, self._inside_point = shapely.STRtree(self.points).query(
             self.geoms, predicate="contains"
         )
@@ -102,8 +102,9 @@ class SiteSet:
         dist[self._inside_point[hit]] = 0.0
         site[self._inside_point[hit]] = self._inside_site[hit]
         outside = np.flatnonzero(site < 0)
-        index = BoundaryIndex(self._segments.subset(qualifies), step_m=KEY_STEP_M)
-        dist[outside], site[outside] = index.distance(self.xy[outside])
+        keep = qualifies[self._piece_site]
+        index = BoundaryIndex(self._pieces[keep], self._piece_site[keep])
+        dist[outside], site[outside] = index.distance(self.points[outside])
         return dist, site
 
     def _access_point_nearest(

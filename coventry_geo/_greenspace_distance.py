@@ -1,175 +1,121 @@
 """Exact straight-line distances from many points to polygon boundaries, fast.
 
-The boundary of every polygon is kept as its own straight segments (never
-densified). Each segment gets *key points*: the centres of ``ceil(L / step)``
-equal pieces, so every point of the segment lies within ``step / 2`` of one of
-its keys. A k-d tree over the keys finds, for each query point, the ``k`` nearest
-keys; the exact point-to-segment distance is computed for their segments. Every
-other segment is at least ``d_k - step / 2`` away (``d_k``: distance to the k-th
-key), so when the best exact distance found is no more than that bound it is the
-exact minimum. Points that fail the test are retried with four times more keys,
-until every point is certified or all keys were examined.
+Every ring of every polygon is cut into *pieces* of at most ``PIECE_SEGMENTS``
+consecutive whole segments, starting a new piece every ``PIECE_LENGTH_M`` of
+ring (the vertices are kept as they are, never densified or simplified). A GEOS
+STRtree over the pieces answers, for each point, the exact distance to the
+nearest piece by branch and bound on the pieces' envelopes; each exact
+evaluation touches only one short piece, so the cost does not grow with the
+number of vertices of a site (real OS Open Greenspace outlines carry a vertex
+every metre or two). Queries run on all cores in threads (GEOS releases the GIL).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["Segments", "boundary_segments", "BoundaryIndex", "point_segment_distance2"]
+__all__ = ["PIECE_SEGMENTS", "PIECE_LENGTH_M", "boundary_pieces", "BoundaryIndex"]
 
-_FIRST_K = 8
-_K_GROWTH = 4
+#: Segments per boundary piece (speed only, never accuracy).
+PIECE_SEGMENTS = 8
+#: Largest length of boundary run per piece, metres (speed only, never accuracy).
+PIECE_LENGTH_M = 50.0
+_MIN_POINTS_PER_THREAD = 20_000
 
 
-@dataclass(frozen=True)
-class Segments:
-    """Straight boundary segments ``a -> a + (dx, dy)`` and the polygon owning each.
+def boundary_pieces(
+    geoms: NDArray[np.object_],
+    *,
+    max_segments: int = PIECE_SEGMENTS,
+    max_length_m: float = PIECE_LENGTH_M,
+) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
+    """Cut every ring of an array of (multi)polygons into short runs of whole segments.
 
-    Components are kept as separate contiguous arrays so that distance evaluation
-    streams through memory; ``inv_len2`` is ``1 / (dx² + dy²)`` (0 for a
-    zero-length segment, whose distance is then the distance to ``a``).
+    A new piece starts after ``max_segments`` segments and wherever the length run
+    along the ring crosses a multiple of ``max_length_m``, so that pieces are short
+    both on densely noded outlines and on outlines of long straight edges.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The pieces (consecutive pieces share an end vertex) and the position in
+        ``geoms`` of the polygon owning each.
     """
-
-    ax: NDArray[np.float64]
-    ay: NDArray[np.float64]
-    dx: NDArray[np.float64]
-    dy: NDArray[np.float64]
-    inv_len2: NDArray[np.float64]
-    owner: NDArray[np.int64]
-
-    @classmethod
-    def from_coords(
-        cls, a: NDArray[np.float64], b: NDArray[np.float64], owner: NDArray[np.int64]
-    ) -> Segments:
-        """Segments from ``(n, 2)`` start and end coordinates."""
-        d = b - a
-        len2 = d[:, 0] ** 2 + d[:, 1] ** 2
-        inv = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
-        return cls(a[:, 0].copy(), a[:, 1].copy(), d[:, 0].copy(), d[:, 1].copy(), inv, owner)
-
-    def __len__(self) -> int:
-        return len(self.owner)
-
-    def subset(self, owners: NDArray[np.bool_]) -> Segments:
-        """Segments of the polygons where ``owners`` (a mask over polygon positions) is true."""
-        keep = owners[self.owner]
-        return Segments(
-            self.ax[keep],
-            self.ay[keep],
-            self.dx[keep],
-            self.dy[keep],
-            self.inv_len2[keep],
-            self.owner[keep],
-        )
-
-
-def boundary_segments(geoms: NDArray[np.object_]) -> Segments:
-    """Every ring segment of an array of (multi)polygons, labelled by array position."""
     lines, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
     coords, line = shapely.get_coordinates(lines, return_index=True)
-    same_line = line[1:] == line[:-1]
-    return Segments.from_coords(
-        coords[:-1][same_line], coords[1:][same_line], owner[line[:-1][same_line]]
-    )
-
-
-def point_segment_distance2(
-    px: NDArray[np.float64],
-    py: NDArray[np.float64],
-    segments: Segments,
-    seg: NDArray[np.int64],
-) -> NDArray[np.float64]:
-    r"""Squared distance from points ``(px, py)`` to segments ``seg`` (any equal shapes).
-
-    Notes
-    -----
-    .. math:: t = \operatorname{clip}\left(\frac{(p-a)\cdot(b-a)}{\lVert b-a\rVert^2},
-              0, 1\right), \quad d^2 = \lVert p - a - t\,(b-a) \rVert^2
-    """
-    dx = segments.dx[seg]
-    dy = segments.dy[seg]
-    ex = px - segments.ax[seg]
-    ey = py - segments.ay[seg]
-    t = (ex * dx + ey * dy) * segments.inv_len2[seg]
-    np.clip(t, 0.0, 1.0, out=t)
-    ex -= t * dx
-    ey -= t * dy
-    return ex * ex + ey * ey
+    is_seg = np.flatnonzero(line[1:] == line[:-1])  # segment coords[i] -> coords[i + 1]
+    seg_line = line[is_seg]
+    length = np.hypot(*(coords[is_seg + 1] - coords[is_seg]).T)
+    run = np.cumsum(length) - length
+    line_first = np.r_[True, seg_line[1:] != seg_line[:-1]]
+    run -= np.maximum.accumulate(np.where(line_first, run, 0.0))
+    stretch = np.floor(run / max_length_m).astype(np.int64)
+    new_stretch = line_first | np.r_[True, stretch[1:] != stretch[:-1]]
+    stretch_id = np.cumsum(new_stretch) - 1
+    rank = np.arange(len(is_seg)) - np.flatnonzero(new_stretch)[stretch_id]
+    piece_start = new_stretch | (rank % max_segments == 0)
+    piece = np.cumsum(piece_start) - 1
+    first_seg = np.flatnonzero(piece_start)
+    size = np.bincount(piece) + 1  # vertices per piece
+    take = np.repeat(is_seg[first_seg] - np.cumsum(size) + size, size) + np.arange(size.sum())
+    pieces = shapely.linestrings(coords[take], indices=np.repeat(np.arange(len(size)), size))
+    return pieces, owner[seg_line[first_seg]]
 
 
 class BoundaryIndex:
-    """Exact nearest-boundary distance queries against a fixed set of segments.
+    """Exact nearest-boundary distance queries against a fixed set of boundary pieces.
 
     Parameters
     ----------
-    segments : Segments
-        The boundary segments (at least one).
-    step_m : float
-        Largest spacing of key points along a segment, metres. Only speed depends
-        on it, never the answer.
+    pieces : numpy.ndarray
+        Boundary pieces (linestrings, at least one), e.g. from :func:`boundary_pieces`.
+    owner : numpy.ndarray
+        Position of the polygon owning each piece.
     """
 
-    def __init__(self, segments: Segments, *, step_m: float) -> None:
-        self.segments = segments
-        length = np.hypot(segments.dx, segments.dy)
-        pieces = np.maximum(np.ceil(length / step_m), 1).astype(np.int64)
-        self._key_seg = np.repeat(np.arange(len(pieces)), pieces)
-        starts = np.cumsum(pieces) - pieces
-        frac = (np.arange(len(self._key_seg)) - starts[self._key_seg] + 0.5) / pieces[self._key_seg]
-        keys = np.column_stack(
-            (
-                segments.ax[self._key_seg] + frac * segments.dx[self._key_seg],
-                segments.ay[self._key_seg] + frac * segments.dy[self._key_seg],
-            )
-        )
-        self._tree = cKDTree(keys)
-        self._half_step = 0.5 * step_m
+    def __init__(self, pieces: NDArray[np.object_], owner: NDArray[np.int64]) -> None:
+        self._tree = shapely.STRtree(pieces)
+        self._owner = owner
 
-    def distance(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Exact distance from each point to the nearest segment, and that segment's owner.
+    def distance(
+        self, points: NDArray[np.object_]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Exact distance (metres) from each point to the nearest piece, and that piece's owner.
 
         Parameters
         ----------
-        xy : numpy.ndarray
-            ``(n, 2)`` point coordinates, metres.
+        points : numpy.ndarray
+            Shapely points; spatially sorted points query fastest.
 
         Returns
         -------
         tuple of numpy.ndarray
-            Distances (metres) and owner positions, each of length ``n``.
+            Distances (metres) and owner positions, each of length ``len(points)``.
         """
-        dist = np.empty(len(xy))
-        owner = np.empty(len(xy), dtype=np.int64)
-        todo = np.arange(len(xy))
-        k = _FIRST_K
-        while todo.size:
-            done, best, seg = self._try(xy[todo], k)
-            dist[todo[done]] = best[done]
-            owner[todo[done]] = self.segments.owner[seg[done]]
-            todo = todo[~done]
-            k *= _K_GROWTH
-        return dist, owner
+        if not len(points):
+            return np.empty(0), np.empty(0, dtype=np.int64)
+        n_threads = int(np.clip(len(points) // _MIN_POINTS_PER_THREAD, 1, os.cpu_count() or 1))
+        with ThreadPoolExecutor(n_threads) as pool:
+            parts = list(pool.map(self._query, np.array_split(points, n_threads)))
+        dist = np.concatenate([d for d, _ in parts])
+        piece = np.concatenate([p for _, p in parts])
+        return dist, self._owner[piece]
 
-    def _try(
-        self, xy: NDArray[np.float64], k: int
-    ) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.int64]]:
-        """Best exact distance over the segments of the ``k`` nearest keys, and if it is certain."""
-        k = min(k, self._tree.n)
-        key_dist, key_idx = self._tree.query(xy, k=k, workers=-1)
-        key_dist = key_dist.reshape(len(xy), k)
-        seg = self._key_seg[key_idx.reshape(len(xy), k)]
-        d2 = point_segment_distance2(xy[:, :1], xy[:, 1:], self.segments, seg)
-        col = d2.argmin(axis=1)
-        rows = np.arange(len(xy))
-        best = np.sqrt(d2[rows, col])
-        if k == self._tree.n:
-            return np.ones(len(xy), dtype=bool), best, seg[rows, col]
-        return best <= key_dist[:, -1] - self._half_step, best, seg[rows, col]
+    def _query(self, points: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Nearest piece of each point (one thread's share)."""
+        (point, piece), dist = self._tree.query_nearest(
+            points, return_distance=True, all_matches=False
+        )
+        out_piece = np.empty(len(points), dtype=np.int64)
+        out_dist = np.empty(len(points))
+        out_piece[point] = piece
+        out_dist[point] = dist
+        return out_dist, out_piece

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from coventry_geo._greenspace_distance import BoundaryIndex, boundary_segments
+from coventry_geo._greenspace_distance import BoundaryIndex, boundary_pieces
 from coventry_geo.columns import column_info
 from coventry_geo.errors import LayerSchemaError, ManifestError, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import (
@@ -235,12 +235,29 @@ def test_distances_are_exact_against_shapely():
     assert (out["meets_angst_2ha_300m"].to_numpy(dtype=bool) == (expected <= 300)).all()
 
 
-def test_boundary_index_is_exact_when_every_key_must_be_read():
-    square = np.array([shapely.box(0, 0, 10, 10)])
-    index = BoundaryIndex(boundary_segments(square), step_m=1000.0)  # 4 keys only
-    dist, owner = index.distance(np.array([[5.0, -3.0], [20.0, 20.0], [5.0, 5.0]]))
-    np.testing.assert_allclose(dist, [3.0, np.hypot(10, 10), 5.0])
+def test_boundary_pieces_keep_every_vertex_and_share_ends():
+    ring = np.array([shapely.Point(0, 0).buffer(10, quad_segs=5)])  # 20 segments
+    pieces, owner = boundary_pieces(ring, max_segments=8)
+    assert [len(shapely.get_coordinates(p)) for p in pieces] == [9, 9, 5]
     assert owner.tolist() == [0, 0, 0]
+    assert shapely.equals(shapely.line_merge(shapely.union_all(pieces)), shapely.boundary(ring[0]))
+
+
+def test_boundary_index_is_exact_on_densely_noded_outlines():
+    rng = np.random.default_rng(3)
+    blob = shapely.segmentize(shapely.Point(0, 0).buffer(500, quad_segs=40), 1.0)
+    wobbly = shapely.set_coordinates(
+        blob, shapely.get_coordinates(blob) * rng.uniform(0.9999, 1.0001)
+    )
+    index = BoundaryIndex(*boundary_pieces(np.array([wobbly, shapely.box(2000, 0, 2010, 10)])))
+    homes = shapely.points(rng.uniform(-12_000, 12_000, (4000, 2)))
+    dist, owner = index.distance(homes)
+    expected = shapely.distance(
+        homes, shapely.boundary(shapely.MultiPolygon([wobbly, shapely.box(2000, 0, 2010, 10)]))
+    )
+    np.testing.assert_allclose(dist, expected, rtol=0, atol=1e-7)
+    to_first = shapely.distance(homes, shapely.boundary(wobbly))
+    assert (owner == np.where(to_first <= expected, 0, 1)).all()
 
 
 def test_non_point_residences_are_an_error(two_ha_site):
@@ -283,3 +300,68 @@ def test_deficiency_area_is_the_city_beyond_the_catchment():
     assert row["deficient_pct"] == pytest.approx(70.0)
     assert out.set_index("tier").loc["angst_20ha_2km", "deficient_area_ha"] == pytest.approx(0)
     assert pd.api.types.is_float_dtype(out["unjudged_area_ha"])
+
+
+# -- walking network ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def river_town():
+    """A 2 ha park north of a river, a gate at (50, 50); the only bridge is at x = 300."""
+    park = greenspace_sites(parcels([(-50, 50, 50, 250)]))
+    gate = site_access_points(points([(50, 50)], site_id=["p0"]), park)
+    streets = gpd.GeoDataFrame(
+        geometry=[
+            shapely.LineString([(0, -50), (300, -50)]),  # south bank
+            shapely.LineString([(300, -50), (300, 50)]),  # bridge
+            shapely.LineString([(300, 50), (0, 50)]),  # north bank, past the gate
+        ],
+        crs=CRS,
+    )
+    return park, gate, streets
+
+
+def test_walking_distance_goes_round_by_the_bridge(river_town):
+    park, gate, streets = river_town
+    homes = points([(0, -60), (100, 60)])
+    kw = {"standard": "angst_2010", "access_points": gate, "coverage": WORLD}
+    straight = residence_access(homes, park, **kw)
+    walk = residence_access(homes, park, network=streets, **kw)
+    # South: 10 m snap + 300 m bank + 100 m bridge + 250 m north bank to the gate.
+    # North: 10 m snap + 50 m along the bank the gate is on.
+    assert walk["dist_angst_2ha_300m_m"].tolist() == pytest.approx([660, 60])
+    assert walk["meets_angst_2ha_300m"].tolist() == [False, True]
+    expected = [np.hypot(50, 110), np.hypot(50, 10)]
+    assert straight["dist_angst_2ha_300m_m"].tolist() == pytest.approx(expected)
+    assert straight["meets_angst_2ha_300m"].tolist() == [True, True]
+
+
+def test_walking_network_enters_a_park_without_gates_where_a_path_crosses_it(river_town):
+    park, _, streets = river_town
+    path = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(200, 50), (200, 100), (0, 100)])], crs=CRS
+    )
+    network = pd.concat([streets, path], ignore_index=True)
+    out = residence_access(
+        points([(300, -60)]), park, standard="angst_2010", coverage=WORLD, network=network
+    )
+    # 10 m snap + 100 m bridge + 100 m bank + 50 m path + 150 m to the park edge at x = 50.
+    assert out["dist_angst_2ha_300m_m"].tolist() == pytest.approx([410])
+
+
+def test_unreachable_park_has_no_walking_distance(river_town):
+    _, _, streets = river_town
+    park = greenspace_sites(parcels([(-50, 60, 50, 260)]))  # 10 m clear of the north bank
+    out = residence_access(
+        points([(0, -60)]), park, standard="angst_2010", coverage=WORLD, network=streets
+    )
+    assert np.isnan(out["dist_angst_2ha_300m_m"].iloc[0])  # no gate, no path into the park
+    assert out["meets_angst_2ha_300m"].tolist() == [False]
+
+
+def test_network_of_polygons_is_an_error(two_ha_site):
+    bad = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=CRS)
+    with pytest.raises(LayerSchemaError, match=r"layer 'streets'.*expected \(multi\)linestrings"):
+        residence_access(
+            points([(0, 0)]), two_ha_site, standard="angst_2010", coverage=WORLD, network=bad
+        )

@@ -10,13 +10,21 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from coventry_geo._lazy import lazy_import
 from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
 from coventry_geo.evidence.wards import greenspace_standards
-from coventry_geo.geography import best_fit_lookup
-from coventry_geo.indicators import canopy, cooling, equity, flood, heat, heat_networks, risk
-from coventry_geo.indicators import greenspace as gs
-from coventry_geo.indicators import tree_equity as te
-from coventry_geo.standards import load_standard
+
+canopy = lazy_import("coventry_geo.indicators.canopy")
+cooling = lazy_import("coventry_geo.indicators.cooling")
+equity = lazy_import("coventry_geo.indicators.equity")
+flood = lazy_import("coventry_geo.indicators.flood")
+geography = lazy_import("coventry_geo.geography")
+gs = lazy_import("coventry_geo.indicators.greenspace")
+heat = lazy_import("coventry_geo.indicators.heat")
+heat_networks = lazy_import("coventry_geo.indicators.heat_networks")
+risk = lazy_import("coventry_geo.indicators.risk")
+standards = lazy_import("coventry_geo.standards")
+te = lazy_import("coventry_geo.indicators.tree_equity")
 
 __all__ = ["EXPOSURE_KINDS", "SMALL_AREA_FAMILIES", "small_area_table"]
 
@@ -44,7 +52,7 @@ def small_area_table(ctx: Context, evidence: Evidence) -> gpd.GeoDataFrame:
         columns whose layers the study has.
     """
     small = ctx.small_areas.copy()
-    small["ward_id"] = best_fit_lookup(small, ctx.wards).reindex(small[_ID]).to_numpy()
+    small["ward_id"] = geography.best_fit_lookup(small, ctx.wards).reindex(small[_ID]).to_numpy()
     small["area_ha"] = small.area / 10_000.0
     columns = [_exposure(ctx, evidence, small, kind, fn) for kind, fn in _EXPOSURES]
     joined = small.join(
@@ -83,7 +91,7 @@ def _greenspace(
     if ctx.residences is None:
         return None
     standard = greenspace_standards(ctx)[0]
-    code = load_standard(standard).code
+    code = standards.load_standard(standard).code
     access = ctx.cache.get(("access", standard))
     if access is None:
         access = gs.residence_access(ctx.residences, ctx.sites, standard=standard)

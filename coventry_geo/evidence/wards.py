@@ -5,12 +5,17 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from coventry_geo._lazy import lazy_import
 from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
-from coventry_geo.indicators import canopy, flood, heat, heat_networks
-from coventry_geo.indicators import greenspace as gs
-from coventry_geo.indicators.deprivation import ward_deprivation
-from coventry_geo.indicators.population import ward_area_ha, ward_residents
-from coventry_geo.standards import load_standard
+
+canopy = lazy_import("coventry_geo.indicators.canopy")
+deprivation = lazy_import("coventry_geo.indicators.deprivation")
+flood = lazy_import("coventry_geo.indicators.flood")
+gs = lazy_import("coventry_geo.indicators.greenspace")
+heat = lazy_import("coventry_geo.indicators.heat")
+heat_networks = lazy_import("coventry_geo.indicators.heat_networks")
+population = lazy_import("coventry_geo.indicators.population")
+standards = lazy_import("coventry_geo.standards")
 
 __all__ = ["WARD_FAMILIES", "assemble", "base_columns", "greenspace_standards"]
 
@@ -20,9 +25,9 @@ DEFAULT_STANDARDS = ("angst_2010", "gi_framework_2023")
 def base_columns(ctx: Context) -> gpd.GeoDataFrame:
     """Ward id, name, area and (with residences) residences and residents."""
     wards = ctx.wards
-    columns = [ward_area_ha(wards).to_frame()]
+    columns = [population.ward_area_ha(wards).to_frame()]
     if ctx.residences is not None:
-        columns.append(ward_residents(wards, ctx.residences))
+        columns.append(population.ward_residents(wards, ctx.residences))
     table = pd.concat(columns, axis=1)
     out = wards[["ward_id", "ward_name"]].join(table, on="ward_id")
     return gpd.GeoDataFrame(out, geometry=wards.geometry.array, crs=wards.crs)
@@ -116,12 +121,12 @@ def _greenspace(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResu
 
 
 def _code(standard: str) -> str:
-    return load_standard(standard).code
+    return standards.load_standard(standard).code
 
 
 def _deprivation(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
     small = ctx.study.vector(layers["small_areas"])
-    cols = ward_deprivation(ctx.wards, small, residences=ctx.residences)
+    cols = deprivation.ward_deprivation(ctx.wards, small, residences=ctx.residences)
     return FamilyResult(columns=cols)
 
 

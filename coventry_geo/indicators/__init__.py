@@ -12,3 +12,31 @@ Families: :mod:`~coventry_geo.indicators.population`,
 :mod:`~coventry_geo.indicators.equity`, :mod:`~coventry_geo.indicators.tree_equity`,
 :mod:`~coventry_geo.indicators.risk`, :mod:`~coventry_geo.indicators.cooling`.
 """
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["FAMILY_MODULES", "load_families"]
+
+#: Every indicator family module; importing one registers its columns.
+FAMILY_MODULES = (
+    "population",
+    "flood",
+    "heat",
+    "canopy",
+    "heat_networks",
+    "greenspace",
+    "green_blue",
+    "deprivation",
+    "equity",
+    "tree_equity",
+    "risk",
+    "cooling",
+)
+
+
+def load_families() -> None:
+    """Import every family module, so that all their columns are registered."""
+    for name in FAMILY_MODULES:
+        importlib.import_module(f"{__name__}.{name}")

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from coventry_geo._greenspace_access import SiteSet, coverage_margin, spatial_order
+from coventry_geo._greenspace_network import NetworkSites, StreetGraph, site_entrances
 from coventry_geo._greenspace_sites import group_union, merge_groups, parcel_classes, parcel_ids
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import LayerSchemaError, PartialCoverageWarning
@@ -32,7 +33,7 @@ from coventry_geo.indicators._zones import point_zone
 from coventry_geo.standards import SHIPPED_STANDARDS, Standard, Tier, load_standard
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from numpy.typing import NDArray
@@ -56,6 +57,7 @@ _M2_PER_HA = 10_000.0
 _FAMILY = "greenspace"
 _LAYER = "greenspace"
 _RESIDENCES = "residences"
+_STREETS = "streets"
 _BUFFER_QUAD_SEGS = 16
 
 #: Parcels whose boundaries are this close or closer (metres) join into one site.
@@ -304,6 +306,7 @@ def residence_access(
     standard: Standard | str | Path,
     access_points: gpd.GeoDataFrame | None = None,
     coverage: shapely.Geometry | None = None,
+    network: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     r"""Distance from each residence to the nearest qualifying site of every tier, and met or not.
 
@@ -321,6 +324,13 @@ def residence_access(
         point; to any other site, to its boundary (0 inside it).
     coverage : shapely.Geometry, optional, keyword-only
         Area the greenspace layer is complete for; default its bounding box.
+    network : geopandas.GeoDataFrame, optional, keyword-only
+        Street and path lines (layer kind ``streets``), same CRS. When given,
+        distances are walking distances along it instead of straight lines: from the
+        residence, snapped to the nearest network point (the straight snap distance
+        counts), to the nearest entrance of a qualifying site (its access points,
+        snapped likewise; for a site without access points, every network node on
+        or inside it). NaN where no entrance is reachable.
 
     Returns
     -------
@@ -345,7 +355,8 @@ def residence_access(
               \text{meets}_t(r) = d_t(r) \le D_t
 
     where :math:`\operatorname{dist}` is the exact Euclidean distance to the
-    site's boundary (0 inside) or to its nearest access point.
+    site's boundary (0 inside) or to its nearest access point, or with ``network``
+    the shortest walk (multi-source Dijkstra, :mod:`scipy.sparse.csgraph`).
     """
     std = _as_standard(standard)
     _check_sites(sites)
@@ -354,13 +365,15 @@ def residence_access(
     order = spatial_order(xy) if len(xy) else np.arange(0)
     ap_xy, ap_site = _access_point_arrays(access_points, accessible)
     points = residences.geometry.to_numpy()[order]
-    site_set = SiteSet(xy[order], points, accessible.geometry.to_numpy(), ap_xy, ap_site)
+    tier_distance = _distance_engine(
+        xy[order], points, accessible.geometry.to_numpy(), (ap_xy, ap_site), network
+    )
     margin = coverage_margin(xy[order], points, coverage, np.asarray(sites.total_bounds))
     columns: dict[str, object] = {}
     unjudged: dict[str, int] = {}
     for tier in std.tiers:
         key = std.key(tier)
-        dist, _ = site_set.nearest(_qualifies(accessible, tier))
+        dist = tier_distance(_qualifies(accessible, tier))
         dist_out = np.empty_like(dist)
         dist_out[order] = dist
         judged = np.empty(len(xy), dtype=bool)
@@ -376,6 +389,28 @@ def residence_access(
     columns[f"meets_{std.code}_none"] = ~_kleene(tiers, all_=False)
     extra = pd.DataFrame(columns, index=residences.index)
     return gpd.GeoDataFrame(pd.concat([residences, extra], axis=1), crs=residences.crs)
+
+
+def _distance_engine(
+    xy: NDArray[np.float64],
+    points: NDArray[np.object_],
+    geoms: NDArray[np.object_],
+    access: tuple[NDArray[np.float64], NDArray[np.int64]],
+    network: gpd.GeoDataFrame | None,
+) -> Callable[[NDArray[np.bool_]], NDArray[np.float64]]:
+    """Return a function giving each residence's distance (m) to the nearest qualifying site."""
+    if network is None:
+        site_set = SiteSet(xy, points, geoms, *access)
+        return lambda qualifies: site_set.nearest(qualifies)[0]
+    lines = network.geometry.to_numpy()
+    if not len(lines) or not np.isin(shapely.get_type_id(lines), (1, 5)).all():
+        msg = f"expected (multi)linestrings, found {len(lines)} features of other or no type."
+        fix = "give the walking network as street and path lines."
+        raise LayerSchemaError(_STREETS, None, msg, fix)
+    graph = StreetGraph(lines)
+    entrances, site = site_entrances(graph, geoms, *access)
+    engine = NetworkSites(graph, graph.snap(points), graph.snap(entrances), site)
+    return engine.distance
 
 
 def _kleene(values: list[pd.arrays.BooleanArray], *, all_: bool) -> pd.arrays.BooleanArray:
@@ -658,7 +693,7 @@ def greenspace_columns(standard: Standard | str | Path) -> list[ColumnInfo]:
             ColumnInfo(
                 f"meets_{std.code}_{cap.name}_capacity",
                 f"Meets: {cap.label}",
-                "",
+                "true/false",
                 f"Whether the ward has at least {cap.min_ha_per_1000:g} ha of {cap.sites} "
                 "greenspace per 1,000 residents.",
                 _FAMILY,

@@ -18,6 +18,7 @@ import geopandas as gpd
 
 from coventry_geo.columns import ColumnInfo, registered_columns
 from coventry_geo.errors import ManifestError
+from coventry_geo.indicators import load_families
 from coventry_geo.maps._page import TileSource
 from coventry_geo.maps.choropleth import SIMPLIFY_M, save_map, ward_map
 from coventry_geo.maps.static import static_choropleth
@@ -88,6 +89,7 @@ def map_options(table: Mapping[str, Any], *, manifest: str = "manifest") -> MapO
 
 def mapped_columns(wards: gpd.GeoDataFrame) -> list[ColumnInfo]:
     """Return the registered indicator columns present in a ward table, ids excluded."""
+    load_families()
     return [
         c
         for c in registered_columns()
