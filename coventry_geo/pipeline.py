@@ -357,17 +357,24 @@ def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
     return files
 
 
+#: Layers written to a GeoPackage of their own; every other layer goes to layers.gpkg.
+_GEOPACKAGE_OF = {
+    "green_blue_polygons": "green_blue.gpkg",  # the NB2 green-and-blue database
+    "green_blue_lines": "green_blue.gpkg",
+}
+
+
 def _write_layers(evidence: Evidence, folder: Path, run_id: str) -> list[Path]:
     """Write the small-area table and map layers as layers of one GeoPackage."""
     layers = dict(evidence.layers)
     if evidence.small_areas is not None:
         layers = {"small_areas": evidence.small_areas, **layers}
-    if not layers:
-        return []
-    path = folder / "layers.gpkg"
+    files = []
     for name, layer in layers.items():
+        path = folder / _GEOPACKAGE_OF.get(name, "layers.gpkg")
         layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
-    return [path]
+        files.append(path)
+    return sorted(set(files))
 
 
 def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
@@ -378,18 +385,14 @@ def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> lis
     if sites is None:
         return []
     empty = gpd.GeoDataFrame({"type": [], "tier": []}, geometry=[], crs=study.crs)
-    blue = [
-        study.vector(n)
-        for n in study.manifest.names_of("blue")
-        if Path(study.spec(n).path).exists()
-    ]
+    blue = [study.vector(n) for n in study.available_all("blue", needed_for="the map")]
     deficiency = next((v for k, v in evidence.layers.items() if k.startswith("deficiency_")), empty)
     canopy = study.available("canopy", needed_for="the canopy layer of the green-and-blue map")
     raster = canopy is not None and study.is_raster(canopy)
     index = build_greenblue_site(
         folder / "greenblue",
         wards=evidence.wards[["ward_id", "ward_name", "geometry"]],
-        sites=_with_site_type(sites[sites.intersects(study.study_area)], study),
+        sites=_typed(sites[sites.intersects(study.study_area)], study),
         blue=pd.concat(blue, ignore_index=True) if blue else empty,
         deficiency=deficiency,
         canopy_path=Path(study.spec(canopy).path) if raster else None,
@@ -400,36 +403,12 @@ def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> lis
     return sorted(p for p in index.parent.rglob("*") if p.is_file())
 
 
-def _with_site_type(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
+def _typed(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
     """Give each merged site the ``type`` of its largest parcel, for the map legend."""
+    from coventry_geo.indicators.greenspace import site_attribute
+
     parcels = study.vector(study.layer_name("greenspace"))
-    if "type" not in parcels.columns:
-        return sites.assign(type="Greenspace")
-    ids = (
-        parcels["site_id"].astype(str)
-        if "site_id" in parcels.columns
-        else parcels.index.astype(str)
-    )
-    largest = (
-        pd.DataFrame(
-            {"parcel": ids.to_numpy(), "type": parcels["type"].to_numpy(), "area": parcels.area}
-        )
-        .sort_values("area")
-        .drop_duplicates("parcel", keep="last")
-        .set_index("parcel")
-    )
-    pieces = (
-        sites[["site_id", "parcel_ids"]]
-        .assign(parcel=sites["parcel_ids"].str.split(";"))
-        .explode("parcel")
-    )
-    pieces = (
-        pieces.join(largest, on="parcel")
-        .sort_values("area")
-        .drop_duplicates("site_id", keep="last")
-    )
-    kinds = pieces.set_index("site_id")["type"].reindex(sites["site_id"]).fillna("Greenspace")
-    return sites.assign(type=kinds.to_numpy())
+    return sites.assign(type=site_attribute(sites, parcels, "type", default="Greenspace"))
 
 
 def _title(study: Study, what: str = "") -> str:

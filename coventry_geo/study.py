@@ -137,19 +137,37 @@ class Study:
         str or None
         """
         name = self.layer_name(kind)
-        if name is None:
-            return None
+        return name if name is not None and self._usable(name, needed_for) else None
+
+    def available_all(self, kind: str, *, needed_for: str) -> list[str]:
+        """Return the names of every usable layer of a kind (e.g. several ``blue`` layers).
+
+        Parameters
+        ----------
+        kind : str
+        needed_for : str, keyword-only
+            What the caller would compute with them (for the warning).
+
+        Returns
+        -------
+        list of str
+            In manifest order; optional layers whose file is absent are left out
+            with a warning, as in :meth:`available`.
+        """
+        return [n for n in self.manifest.names_of(kind) if self._usable(n, needed_for)]
+
+    def _usable(self, name: str, needed_for: str) -> bool:
         spec = self.spec(name)
         if spec.required or spec.is_url or Path(spec.path).exists():
-            return name
+            return True
         if name not in self._missing_warned:
             self._missing_warned.add(name)
             msg = (
                 f"layer '{name}' ({spec.path}): the file is not present, so {needed_for} "
                 "cannot be computed. Fix: download it (see layers/README.md) and rerun."
             )
-            warnings.warn(msg, MissingLayerWarning, stacklevel=2)
-        return None
+            warnings.warn(msg, MissingLayerWarning, stacklevel=3)
+        return False
 
     def spec(self, name: str) -> LayerSpec:
         """Return a layer's manifest entry."""

@@ -200,8 +200,8 @@ def ward_table(study: Study) -> gpd.GeoDataFrame:
 
 
 def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:
-    names = [study.available(k, needed_for=f"the {k} layer") for k in dict.fromkeys(kinds)]
-    return tuple(n for n in names if n)
+    names = [study.available_all(k, needed_for=f"the {k} layer") for k in dict.fromkeys(kinds)]
+    return tuple(n for group in names for n in group)
 
 
 def _add_families(

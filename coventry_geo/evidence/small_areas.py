@@ -166,7 +166,7 @@ def _risk(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult:
     return FamilyResult(
         columns=ward_risk,
         tables={
-            "risk_small_areas": table[[_ID, "ward_id"]].join(scored),
+            "risk_small_areas": table[[_ID, "ward_id"]].join(scored).reset_index(drop=True),
             "risk_sensitivity": sensitivity.reset_index(),
         },
     )

@@ -11,6 +11,7 @@ from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResu
 canopy = lazy_import("coventry_geo.indicators.canopy")
 deprivation = lazy_import("coventry_geo.indicators.deprivation")
 flood = lazy_import("coventry_geo.indicators.flood")
+gb = lazy_import("coventry_geo.indicators.green_blue")
 gs = lazy_import("coventry_geo.indicators.greenspace")
 heat = lazy_import("coventry_geo.indicators.heat")
 heat_networks = lazy_import("coventry_geo.indicators.heat_networks")
@@ -120,6 +121,37 @@ def _greenspace(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResu
     return FamilyResult(columns=pd.concat(columns, axis=1), layers=result_layers)
 
 
+def _green_blue(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
+    study = ctx.study
+    parcels = study.vector(layers["greenspace"])
+    blue = {n: study.vector(n) for n in study.available_all("blue", needed_for="blue assets (NB2)")}
+    canopy_name = study.available("canopy", needed_for="canopy patches (NB2)")
+    patches = None
+    if canopy_name is not None and study.is_raster(canopy_name):
+        layer = study.raster(canopy_name)
+        patches = gb.canopy_patches(layer, study_area=study.study_area, crs=study.crs)
+    assets = gb.green_blue_assets(
+        sites=ctx.sites,
+        wards=ctx.wards,
+        blue=blue,
+        canopy_patches=patches,
+        parcels=parcels,
+        site_layer=layers["greenspace"],
+        canopy_layer=canopy_name or "canopy",
+    )
+    residents = _ward_residents(ctx)
+    summary = gb.ward_green_blue_summary(assets, ctx.wards, residents=residents)
+    polygons = assets[assets["length_m"].isna()]
+    lines = assets[assets["length_m"].notna()]
+    return FamilyResult(columns=summary, layers={gb.POLYGON_LAYER: polygons, gb.LINE_LAYER: lines})
+
+
+def _ward_residents(ctx: Context) -> pd.Series | None:
+    if ctx.residences is None or "residents" not in ctx.residences.columns:
+        return None
+    return population.ward_residents(ctx.wards, ctx.residences)["residents"]
+
+
 def _code(standard: str) -> str:
     return standards.load_standard(standard).code
 
@@ -144,6 +176,13 @@ WARD_FAMILIES: tuple[Family, ...] = (
         "ANGSt greenspace access (NB10)",
         _greenspace,
         optional=("greenspace_access_points",),
+    ),
+    Family(
+        "green_blue",
+        ("greenspace",),
+        "green-and-blue database (NB2)",
+        _green_blue,
+        optional=("blue", "canopy"),
     ),
     Family("deprivation", ("small_areas",), "ward deprivation", _deprivation),
 )

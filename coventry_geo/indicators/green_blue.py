@@ -37,9 +37,10 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from coventry_geo._canopy_patches import PatchBuilder, canopy_mask, tiles, to_map_coordinates
-from coventry_geo._greenspace_sites import group_union, parcel_ids
+from coventry_geo._greenspace_sites import group_union
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import LayerCRSError, LayerSchemaError, OutputError
+from coventry_geo.indicators.greenspace import site_attribute
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -352,8 +353,8 @@ def _site_assets(
         prefix=_PREFIX["site"],
         category="green",
         name=sites.get("name"),
-        type=_site_attribute(sites, parcels, "type", default=_SITE_TYPE),
-        access=_site_attribute(sites, parcels, "access", default=_access_words(sites)),
+        type=site_attribute(sites, parcels, "type", default=_SITE_TYPE),
+        access=site_attribute(sites, parcels, "access", default=_access_words(sites)),
         source_id=sites["site_id"] if "site_id" in sites.columns else sites.index,
     )
     return frame.sort_values("source_id", kind="stable")
@@ -364,30 +365,6 @@ def _access_words(sites: gpd.GeoDataFrame) -> Any:
     if "accessible" not in sites.columns:
         return None
     return np.where(sites["accessible"].to_numpy(dtype=bool), "public", "not public")
-
-
-def _site_attribute(
-    sites: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None, column: str, *, default: Any
-) -> Any:
-    """Return a site's own ``column``, else that of its largest parcel, else ``default``."""
-    if column in sites.columns:
-        return sites[column]
-    if parcels is None or column not in parcels.columns or "parcel_ids" not in sites.columns:
-        return default
-    site_of = {
-        parcel: i for i, ids in enumerate(sites["parcel_ids"]) for parcel in str(ids).split(";")
-    }
-    table = pd.DataFrame(
-        {
-            "site": pd.Series(parcel_ids(parcels)).map(site_of).to_numpy(),
-            "value": parcels[column].astype(object).to_numpy(),
-            "area": parcels.area.to_numpy(),
-        }
-    ).dropna()
-    largest = table.sort_values("area", ascending=False, kind="stable").groupby("site").first()
-    found = largest["value"].reindex(range(len(sites))).to_numpy(dtype=object)
-    fallback = _text(default, len(sites)) if not isinstance(default, np.ndarray) else default
-    return np.where(pd.isna(found), fallback, found)
 
 
 def _canopy_assets(patches: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:

@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_NATURAL_TYPES",
     "DEFAULT_LNR_TYPES",
     "greenspace_sites",
+    "site_attribute",
     "site_access_points",
     "residence_access",
     "ward_access",
@@ -214,6 +215,50 @@ def _site_labels(
     names = greenspace["name"].astype(object).where(greenspace["name"].notna(), None)
     first = pd.Series(names.to_numpy()).groupby(group).first()
     return labels, first.reindex(range(n)).to_numpy(dtype=object)
+
+
+def site_attribute(
+    sites: gpd.GeoDataFrame,
+    parcels: gpd.GeoDataFrame | None,
+    column: str,
+    *,
+    default: object,
+) -> NDArray[np.object_] | pd.Series:
+    """Give each merged site an attribute of its parcels: that of its largest parcel.
+
+    Parameters
+    ----------
+    sites : geopandas.GeoDataFrame
+        From :func:`greenspace_sites` (with ``parcel_ids``).
+    parcels : geopandas.GeoDataFrame or None
+        The greenspace parcels the sites were merged from.
+    column : str
+        Parcel attribute, e.g. ``type`` or ``access``.
+    default : object
+        Value (or array of values, one per site) where no parcel has one.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        One value per site: the sites' own column when they have it, else the
+        value of the largest parcel, else ``default``.
+    """
+    if column in sites.columns:
+        return sites[column]
+    fallback = np.broadcast_to(np.asarray(default, dtype=object), (len(sites),))
+    if parcels is None or column not in parcels.columns or "parcel_ids" not in sites.columns:
+        return fallback.copy()
+    site_of = {p: i for i, ids in enumerate(sites["parcel_ids"]) for p in str(ids).split(";")}
+    table = pd.DataFrame(
+        {
+            "site": pd.Series(parcel_ids(parcels)).map(site_of).to_numpy(),
+            "value": parcels[column].astype(object).to_numpy(),
+            "area": parcels.area.to_numpy(),
+        }
+    ).dropna()
+    largest = table.sort_values("area", ascending=False, kind="stable").groupby("site").first()
+    found = largest["value"].reindex(range(len(sites))).to_numpy(dtype=object)
+    return np.where(pd.isna(found), fallback, found)
 
 
 def site_access_points(

@@ -1,0 +1,59 @@
+"""The main job end to end on the embedded demo city (one run per session)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyogrio
+import pytest
+
+
+def test_every_family_is_computed(demo_run):
+    summary = json.loads((demo_run.out_dir / "run.json").read_text())
+    assert summary["synthetic"] is True
+    assert "SYNTHETIC" in summary["note"]
+    assert summary["skipped"] == {}
+
+
+def test_ward_table_on_the_demo(demo_run):
+    wards = pd.read_csv(demo_run.out_dir / "wards.csv")
+    assert len(wards) == 18
+    assert wards["residents"].sum() == pytest.approx(345_000)
+    assert wards["area_ha"].sum() == pytest.approx(10_000, rel=0.05)
+    for column in ("fz3_area_pct", "canopy_pct", "hnz_area_pct", "pct_residents_meeting_angst_all"):
+        assert wards[column].between(0, 100).all(), column
+    assert sorted(wards["risk_rank"]) == list(range(1, 19))
+    city = pd.read_csv(demo_run.out_dir / "city.csv").set_index("indicator")["value"]
+    assert city["canopy_pct"] == pytest.approx(11.0, abs=1.0)
+
+
+def test_green_and_blue_database(demo_run):
+    layers = dict(pyogrio.list_layers(demo_run.out_dir / "green_blue.gpkg"))
+    assert set(layers) == {"green_blue_polygons", "green_blue_lines"}
+    polygons = pyogrio.read_dataframe(
+        demo_run.out_dir / "green_blue.gpkg", layer="green_blue_polygons"
+    )
+    assert {"green", "blue"} <= set(polygons["category"])
+    assert {"asset_id", "type", "area_ha", "wards", "source_layer", "source_id"} <= set(
+        polygons.columns
+    )
+    wards = pd.read_csv(demo_run.out_dir / "wards.csv")
+    assert (wards["green_ha"] > 0).all()
+    assert wards["blue_km"].sum() > 0
+
+
+def test_published_outputs_are_in_place(demo_run):
+    out = demo_run.out_dir
+    for name in (
+        "wards.gpkg",
+        "wards.parquet",
+        "wards_map.html",
+        "layers.gpkg",
+        "equity.csv",
+        "planting_priorities.csv",
+        "cooling_priorities.csv",
+        "greenblue/index.html",
+    ):
+        assert (out / name).is_file(), name
+    assert len(list((out / "maps").glob("*.png"))) > 30
