@@ -81,12 +81,18 @@ class StripReducer:
     collect_values : bool
         For float rasters whose quantiles are asked: keep every valid value per zone
         (exact; memory is 4 or 8 bytes per pixel in zones).
+    keep_strip_sums : bool
+        Also keep each strip's per-code sums (``count``, ``total`` and, with weights,
+        ``wtotal`` and ``wsum``) in :attr:`strip_sums`, so that reductions of
+        consecutive strips made apart (on cluster workers) can be added up strip by
+        strip in the same order as one pass, giving bit-identical float sums.
     """
 
     n_codes: int
     want_minmax: bool = True
     hist_range: tuple[int, int] | None = None
     collect_values: bool = False
+    keep_strip_sums: bool = False
     count: np.ndarray = field(init=False)
     total: np.ndarray = field(init=False)
     vmin: np.ndarray = field(init=False)
@@ -95,6 +101,7 @@ class StripReducer:
     wtotal: np.ndarray = field(init=False)
     hist: np.ndarray | None = field(init=False, default=None)
     values: list[list[np.ndarray]] = field(init=False, default_factory=list)
+    strip_sums: list[dict[str, np.ndarray]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         n = self.n_codes
@@ -111,8 +118,14 @@ class StripReducer:
             self.values = [[] for _ in range(n)]
 
     def add(
-        self, data: np.ndarray, valid: np.ndarray | None, starts: np.ndarray, codes: np.ndarray,
-        *, row_width: int, weights: np.ndarray | None = None,
+        self,
+        data: np.ndarray,
+        valid: np.ndarray | None,
+        starts: np.ndarray,
+        codes: np.ndarray,
+        *,
+        row_width: int,
+        weights: np.ndarray | None = None,
     ) -> None:
         """Reduce one strip.
 
@@ -145,15 +158,22 @@ class StripReducer:
             self._minmax_binary(count, total)
         elif self.want_minmax:
             self._minmax(data, valid, starts, codes, counts)
+        sums = {"count": count, "total": total}
         if weights is not None:
             w = weights if valid is None else np.where(valid, weights, 0.0)
-            self._add_by_code(self.wtotal, codes, np.add.reduceat(w, starts, dtype=np.float64))
-            self._add_by_code(self.wsum, codes, np.add.reduceat(w * data, starts, dtype=np.float64))
+            wrun, wvrun = (np.add.reduceat(a, starts, dtype=np.float64) for a in (w, w * clean))
+            sums["wtotal"] = self._add_by_code(self.wtotal, codes, wrun)
+            sums["wsum"] = self._add_by_code(self.wsum, codes, wvrun)
+        if self.keep_strip_sums:
+            self.strip_sums.append(sums)
         if self.hist is not None or self.collect_values:
             self._distribution(data, valid, starts, codes, lengths)
 
     def _add_by_code(
-        self, target: np.ndarray, codes: np.ndarray, per_run: np.ndarray,
+        self,
+        target: np.ndarray,
+        codes: np.ndarray,
+        per_run: np.ndarray,
     ) -> np.ndarray:
         """Add the run values to ``target`` per code; return this strip's per-code sums."""
         strip = np.bincount(codes, weights=per_run, minlength=self.n_codes)[: self.n_codes]
@@ -171,7 +191,11 @@ class StripReducer:
         np.maximum(self.vmax, np.where(has, ones > 0, -np.inf), out=self.vmax)
 
     def _minmax(
-        self, data: np.ndarray, valid: np.ndarray | None, starts: np.ndarray, codes: np.ndarray,
+        self,
+        data: np.ndarray,
+        valid: np.ndarray | None,
+        starts: np.ndarray,
+        codes: np.ndarray,
         counts: np.ndarray,
     ) -> None:
         lo_fill, hi_fill = _extremes(data.dtype)
@@ -182,15 +206,20 @@ class StripReducer:
         np.maximum.at(self.vmax, codes[has], np.maximum.reduceat(highs, starts)[has])
 
     def _distribution(
-        self, data: np.ndarray, valid: np.ndarray | None, starts: np.ndarray, codes: np.ndarray,
+        self,
+        data: np.ndarray,
+        valid: np.ndarray | None,
+        starts: np.ndarray,
+        codes: np.ndarray,
         lengths: np.ndarray,
     ) -> None:
         pixel_codes = np.repeat(codes, lengths)
         keep = pixel_codes > 0 if valid is None else (pixel_codes > 0) & valid
         if self.hist is not None:
             width = self.hist.shape[1]
-            key = pixel_codes[keep].astype(np.int64) * width + (data[keep].astype(np.int64)
-                                                                 - self.hist_range[0])
+            key = pixel_codes[keep].astype(np.int64) * width + (
+                data[keep].astype(np.int64) - self.hist_range[0]
+            )
             self.hist += np.bincount(key, minlength=self.hist.size).reshape(self.hist.shape)
             return
         kept_codes, kept = pixel_codes[keep], data[keep]

@@ -1,0 +1,401 @@
+"""Run the zonal engine and the ANGSt analysis on a Dask distributed cluster.
+
+:func:`cluster` gives a :class:`distributed.Client`, either connected to a running
+scheduler (``coventry-geo run --scheduler ADDRESS``) or to a local cluster of
+single-threaded worker processes (``--workers N``).
+
+* :func:`raster_zonal_stats_distributed` splits the raster into horizontal tiles
+  of whole block rows; each worker opens the raster file itself (only the path is
+  sent), computes the runs of the zones touching its tile and reduces the tile to
+  partial results per zone, which the client merges. The results are identical
+  to :func:`coventry_geo.zonal.raster_zonal_stats` (see
+  :mod:`coventry_geo._distributed_zonal`).
+* :func:`residence_access_distributed` splits the residences into spatial chunks
+  and runs :func:`coventry_geo.indicators.greenspace.residence_access` on each
+  chunk on a worker, with the sites, access points and network scattered once;
+  the rows come back in the residences' order, identical to one call.
+
+Every path given must be readable by the workers under the same name (a shared
+file system, or the same local disk for a local cluster), and the workers need
+``coventry_geo`` installed in the same version as the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from coventry_geo._distributed_zonal import (
+    ReducerSpec,
+    TileTask,
+    as_task_path,
+    merge_tiles,
+    plan_tiles,
+    reduce_tile,
+    zone_pixels,
+)
+from coventry_geo._zonal_grid import ZoneGrid
+from coventry_geo.errors import CoventryGeoError, LayerSchemaError, PartialCoverageWarning
+from coventry_geo.indicators.greenspace import _warn_unjudged, residence_access
+
+# Private steps of the single-process engine, reused so that both paths are one engine.
+from coventry_geo.zonal import (
+    _check_weights,
+    _checked_zones,
+    _hist_range,
+    _open,
+    _parse_stats,
+    _point_weighted,
+    _raster_crs,
+    _table,
+    _zones_window,
+)
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from coventry_geo.standards import Standard
+
+__all__ = ["cluster", "raster_zonal_stats_distributed", "residence_access_distributed"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows per raster tile (rounded up to whole strips of block rows).
+DEFAULT_TILE_ROWS = 4096
+#: Residences per ANGSt chunk.
+DEFAULT_CHUNK_SIZE = 100_000
+
+
+# --------------------------------------------------------------------------- cluster
+
+
+@contextmanager
+def cluster(
+    *, scheduler: str | None = None, workers: int | None = None, timeout: float = 10.0
+) -> Iterator[Client]:
+    """Yield a Dask client on a running scheduler or on a new local cluster; close it on exit.
+
+    Parameters
+    ----------
+    scheduler : str or None, keyword-only
+        Address of a running scheduler (``tcp://host:8786``).
+    workers : int or None, keyword-only
+        Start a :class:`distributed.LocalCluster` of this many worker processes of
+        one thread each (no dashboard). Give exactly one of ``scheduler`` and ``workers``.
+    timeout : float, keyword-only
+        Seconds to wait for the scheduler to answer.
+
+    Yields
+    ------
+    distributed.Client
+
+    Raises
+    ------
+    CoventryGeoError
+        Neither or both of ``scheduler`` and ``workers`` given, ``workers`` below 1,
+        or the scheduler cannot be reached within ``timeout``.
+    """
+    from distributed import Client, LocalCluster
+
+    if (scheduler is None) == (workers is None):
+        msg = "cluster: give exactly one of scheduler= (an address) or workers= (a number)."
+        raise CoventryGeoError(msg)
+    if scheduler is not None:
+        client = _connect(Client, scheduler, timeout)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if workers < 1:
+        msg = f"cluster: workers must be at least 1, not {workers}. Fix: pass --workers 1 or more."
+        raise CoventryGeoError(msg)
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+        Client(local) as client,
+    ):
+        yield client
+
+
+def _connect(client_class: type[Client], scheduler: str, timeout: float) -> Client:
+    try:
+        return client_class(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        msg = (
+            f"cannot reach the Dask scheduler at '{scheduler}' within {timeout:g} s ({exc}). "
+            "Fix: start it (`dask scheduler`) and check the address and port, or run on "
+            "this machine with --workers N instead."
+        )
+        raise CoventryGeoError(msg) from exc
+
+
+# --------------------------------------------------------------------------- zonal statistics
+
+
+def raster_zonal_stats_distributed(
+    zones: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    *,
+    client: Client,
+    zone_id: str,
+    band: int = 1,
+    stats: Sequence[str] = ("count", "sum", "mean", "min", "max"),
+    categorical: bool = False,
+    nodata: float | None = None,
+    scale: float = 1.0,
+    offset: float = 0.0,
+    weights: gpd.GeoDataFrame | None = None,
+    weight_field: str | None = None,
+    weight_raster: str | Path | None = None,
+    crs: Any = None,
+    threads: int = 1,
+    layer_name: str = "raster",
+    tile_rows: int = DEFAULT_TILE_ROWS,
+) -> pd.DataFrame:
+    r"""Statistics of a raster band within each zone, reduced tile by tile on a cluster.
+
+    Parameters
+    ----------
+    zones, raster_path, zone_id, band, stats, categorical, nodata, scale, offset, weights, \
+weight_field, weight_raster, crs, layer_name
+        As for :func:`coventry_geo.zonal.raster_zonal_stats`. The raster (and
+        ``weight_raster``) must be readable by the workers under the same path.
+    client : distributed.Client, keyword-only
+        The cluster (see :func:`cluster`).
+    threads : int, keyword-only
+        GDAL decode threads per task (1 suits one-thread workers, one per core).
+    tile_rows : int, keyword-only
+        Raster rows per task, rounded up to whole strips of block rows. A task holds
+        about three strips (of about 8 Mpx) at a time whatever its size; smaller
+        tiles balance the load better and cost more tasks and zone scanlines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Identical to :func:`coventry_geo.zonal.raster_zonal_stats`'s table.
+
+    Raises
+    ------
+    LayerNotFoundError, LayerReadError, LayerCRSError, LayerExtentError, LayerSchemaError
+        As :func:`coventry_geo.zonal.raster_zonal_stats`.
+
+    Notes
+    -----
+    Tile *t* returns, for each zone *z* touching it and each of its strips *s*,
+    :math:`n_{z,s}` and :math:`S_{z,s} = \sum_{i \in z \cap s} v_i`, and
+    :math:`\min`, :math:`\max` and the histogram (integer rasters) or the values
+    (float rasters) of :math:`z \cap t`. The client computes
+    :math:`n_z = \sum_s n_{z,s}` and :math:`S_z = \sum_s S_{z,s}` adding strips in
+    raster order, as the single pass does (bit-identical float sums),
+    :math:`\min_z = \min_t \min_{z,t}`, and quantiles from the summed histograms
+    or the concatenated values. Quantiles of float rasters ship every valid value
+    in a zone to the client (8 bytes a pixel): keep them for small rasters.
+    """
+    qs = _parse_stats(stats, layer_name)
+    _check_weights(weights, weight_field, weight_raster, layer_name)
+    zones = _checked_zones(zones, zone_id, layer_name)
+    if tile_rows < 1:
+        msg = f"tile_rows must be at least 1, not {tile_rows}."
+        raise LayerSchemaError(layer_name, raster_path, msg, "Pass tile_rows= of 1 or more.")
+    codes, ids = pd.factorize(zones[zone_id], sort=False)
+    codes = codes.astype(np.int64) + 1
+    with _open(raster_path, layer_name) as ds:
+        raster_crs = _raster_crs(ds, crs, raster_path, layer_name)
+        nodata_value = ds.nodatavals[band - 1] if nodata is None else nodata
+        dtype = ds.dtypes[band - 1]
+        hist_range = _hist_range(dtype, qs, categorical)
+        if categorical and hist_range is None:
+            msg = f"categorical statistics need an integer raster of at most 16 bits, not {dtype}."
+            raise LayerSchemaError(layer_name, raster_path, msg, "Use categorical=False.")
+        geoms = np.asarray(zones.to_crs(raster_crs).geometry.values)
+        window = _zones_window(geoms, ds, raster_path, layer_name)
+        tiles = plan_tiles(ds, window, geoms, tile_rows=tile_rows)
+        transform = ds.transform
+    spec = ReducerSpec(
+        want_minmax=bool({"min", "max"} & set(stats)),
+        hist_range=hist_range,
+        collect_values=bool(qs) and hist_range is None,
+    )
+    tasks = [
+        TileTask(
+            raster_path=as_task_path(raster_path),
+            window=(int(t.col_off), int(t.row_off), int(t.width), int(t.height)),
+            geoms=geoms[touch],
+            codes=codes[touch],
+            band=band,
+            nodata=nodata_value,
+            weight_raster=as_task_path(weight_raster),
+            spec=spec,
+            threads=threads,
+            layer_name=layer_name,
+        )
+        for t, touch in tiles
+    ]
+    logger.info("reducing '%s' in %d tiles on the cluster", layer_name, len(tasks))
+    partials = client.gather(client.map(reduce_tile, tasks, pure=False))
+    reducer = merge_tiles(partials, len(ids) + 1, spec)
+    pixels = (
+        zone_pixels(geoms, codes, len(ids) + 1, transform, window)
+        if "coverage" in stats
+        else np.zeros(len(ids) + 1, dtype=np.int64)
+    )
+    empty = np.zeros(0, dtype=np.int64)
+    grid = ZoneGrid(pd.Index(ids, name=zone_id), window, empty, empty, pixels, empty)
+    table = _table(reducer, grid, stats, qs, categorical, scale, offset)
+    if weights is not None:
+        weighted = _point_weighted(
+            zones,
+            zone_id,
+            weights,
+            weight_field,
+            raster_path,
+            band=band,
+            nodata=nodata_value,
+            scale=scale,
+            offset=offset,
+            crs=raster_crs,
+            layer_name=layer_name,
+        )
+        table = table.join(weighted)
+    return table
+
+
+# --------------------------------------------------------------------------- ANGSt
+
+
+def residence_access_distributed(
+    residences: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    client: Client,
+    standard: Standard | str | Path,
+    access_points: gpd.GeoDataFrame | None = None,
+    coverage: shapely.Geometry | None = None,
+    network: gpd.GeoDataFrame | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> gpd.GeoDataFrame:
+    """:func:`~coventry_geo.indicators.greenspace.residence_access`, chunk by chunk on a cluster.
+
+    Parameters
+    ----------
+    residences, sites, standard, access_points, coverage, network
+        As for :func:`coventry_geo.indicators.greenspace.residence_access`.
+    client : distributed.Client, keyword-only
+        The cluster (see :func:`cluster`).
+    chunk_size : int, keyword-only
+        Residences per task. Chunks are spatially compact (cells of about
+        ``chunk_size`` residences, row by row), so each task queries a small part
+        of the sites.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Identical to one ``residence_access`` call: same rows in the same order,
+        same columns and dtypes.
+
+    Warns
+    -----
+    coventry_geo.errors.PartialCoverageWarning
+        Once, with the counts over all residences, as one call would.
+
+    Notes
+    -----
+    Each residence's distances depend only on that residence, the sites, the
+    access points, the network and the coverage (by default the sites' bounding
+    box, not the residences'), so splitting the residences changes nothing. The
+    sites, access points, network and coverage are scattered to every worker once.
+    With ``network``, every chunk builds the street graph and runs the multi-source
+    search again: the work per chunk does not shrink with the chunk.
+    """
+    if chunk_size < 1:
+        layer = "residences"
+        msg = f"chunk_size must be at least 1, not {chunk_size}."
+        fix = "Pass chunk_size= of 1 or more."
+        raise LayerSchemaError(layer, None, msg, fix)
+    chunks = _spatial_chunks(residences, chunk_size)
+    if len(chunks) <= 1:
+        return residence_access(
+            residences,
+            sites,
+            standard=standard,
+            access_points=access_points,
+            coverage=coverage,
+            network=network,
+        )
+    shared = client.scatter(
+        {"sites": sites, "access_points": access_points, "coverage": coverage, "network": network},
+        broadcast=True,
+    )
+    futures = [
+        client.submit(_chunk_access, residences.iloc[rows], standard=standard, pure=False, **shared)
+        for rows in chunks
+    ]
+    logger.info("ANGSt for %d residences in %d chunks on the cluster", len(residences), len(chunks))
+    parts = client.gather(futures)
+    order = np.argsort(np.concatenate(chunks), kind="stable")
+    result = pd.concat(parts).iloc[order]
+    result = gpd.GeoDataFrame(result, geometry=residences.geometry.name, crs=residences.crs)
+    _warn_unjudged(_unjudged(result), len(result))
+    return result
+
+
+def _spatial_chunks(residences: gpd.GeoDataFrame, chunk_size: int) -> list[np.ndarray]:
+    """Row positions of the residences in spatially compact chunks of ``chunk_size``.
+
+    The residences are sorted by square cells of about ``chunk_size`` residences on
+    average, row of cells by row of cells, every other row walked westward (so a
+    chunk that ends a row goes on in the cell above), then cut into runs of
+    ``chunk_size``.
+    """
+    n = len(residences)
+    if n <= chunk_size:
+        return [np.arange(n)]
+    b = residences.geometry.bounds.to_numpy()
+    x, y = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    area = max((x.max() - x.min()) * (y.max() - y.min()), 1.0)
+    side = math.sqrt(area * chunk_size / n)
+    cx = np.floor((x - x.min()) / side).astype(np.int64)
+    cy = np.floor((y - y.min()) / side).astype(np.int64)
+    westward = cy % 2 == 1
+    order = np.lexsort((np.where(westward, -x, x), np.where(westward, -cx, cx), cy))
+    return [np.sort(part) for part in np.array_split(order, math.ceil(n / chunk_size))]
+
+
+def _chunk_access(
+    residences: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    standard: Standard | str | Path,
+    access_points: gpd.GeoDataFrame | None,
+    coverage: shapely.Geometry | None,
+    network: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """One chunk's ``residence_access`` (on a worker); the client warns once for all chunks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PartialCoverageWarning)
+        return residence_access(
+            residences,
+            sites,
+            standard=standard,
+            access_points=access_points,
+            coverage=coverage,
+            network=network,
+        )
+
+
+def _unjudged(result: gpd.GeoDataFrame) -> dict[str, int]:
+    """Residences neither met nor judged, per tier key (``meets_<key>`` is NA)."""
+    keys = [c.removeprefix("judged_") for c in result.columns if c.startswith("judged_")]
+    return {key: int(result[f"meets_{key}"].isna().sum()) for key in keys}
