@@ -92,7 +92,12 @@ def zones_key(geoms: np.ndarray, codes: np.ndarray, crs_wkt: str, grid: tuple) -
 
 
 def burn_zone_grid(
-    geoms: np.ndarray, codes: np.ndarray, ids: pd.Index, *, transform: Affine, window: Window,
+    geoms: np.ndarray,
+    codes: np.ndarray,
+    ids: pd.Index,
+    *,
+    transform: Affine,
+    window: Window,
 ) -> ZoneGrid:
     r"""Compute the runs of zones (already in the raster's CRS) on a window of the raster.
 
@@ -135,21 +140,28 @@ def burn_zone_grid(
     feature, rows, first, last = _zone_spans(geoms, transform)
     top, left = int(window.row_off), int(window.col_off)
     height, width = int(window.height), int(window.width)
-    seg_row, seg_col, seg_len, winner = _paint(feature, rows, first, last,
-                                               window_rows=(top, top + height),
-                                               window_cols=(left, left + width))
+    seg_row, seg_col, seg_len, winner = _paint(
+        feature,
+        rows,
+        first,
+        last,
+        window_rows=(top, top + height),
+        window_cols=(left, left + width),
+    )
     seg_code = np.where(winner >= 0, codes[np.maximum(winner, 0)], 0).astype(np.int32)
     zone_pixels = np.bincount(seg_code, weights=seg_len, minlength=len(ids) + 1).astype(np.int64)
-    inside = ((seg_row >= top) & (seg_row < top + height)
-              & (seg_col >= left) & (seg_col < left + width))
+    inside = (
+        (seg_row >= top) & (seg_row < top + height) & (seg_col >= left) & (seg_col < left + width)
+    )
     starts = (seg_row[inside] - top) * width + (seg_col[inside] - left)
     run_codes = seg_code[inside]
     keep = np.ones(len(starts), dtype=bool)
     keep[1:] = (run_codes[1:] != run_codes[:-1]) | (starts[1:] % width == 0)
     starts, run_codes = starts[keep], run_codes[keep]
     row_runs = np.searchsorted(starts, np.arange(height + 1, dtype=np.int64) * width)
-    logger.debug("scanned %d zones into %d runs on a %dx%d window", len(ids), len(starts),
-                 width, height)
+    logger.debug(
+        "scanned %d zones into %d runs on a %dx%d window", len(ids), len(starts), width, height
+    )
     return ZoneGrid(ids, window, starts, run_codes, zone_pixels, row_runs)
 
 
@@ -180,8 +192,13 @@ def _edges(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
     xa, ya, xb, yb = px[edge], py[edge], px[edge + 1], py[edge + 1]
     area = np.bincount(ring[edge], weights=xa * yb - xb * ya, minlength=len(rings))
     flip = area[ring[edge]] < 0
-    return (np.where(flip, xb, xa), np.where(flip, yb, ya), np.where(flip, xa, xb),
-            np.where(flip, ya, yb), owner[ring_part[ring[edge]]])
+    return (
+        np.where(flip, xb, xa),
+        np.where(flip, yb, ya),
+        np.where(flip, xa, xb),
+        np.where(flip, ya, yb),
+        owner[ring_part[ring[edge]]],
+    )
 
 
 def _zone_spans(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
@@ -192,8 +209,12 @@ def _zone_spans(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
     """
     xa, ya, xb, yb, owner = _edges(geoms, transform)
     up = ya <= yb
-    x1, y1, x2, y2 = (np.where(up, xa, xb), np.where(up, ya, yb), np.where(up, xb, xa),
-                      np.where(up, yb, ya))
+    x1, y1, x2, y2 = (
+        np.where(up, xa, xb),
+        np.where(up, ya, yb),
+        np.where(up, xb, xa),
+        np.where(up, yb, ya),
+    )
     row0 = np.ceil(y1 - 0.5).astype(np.int64)
     crossings = np.maximum(np.ceil(y2 - 0.5).astype(np.int64) - row0, 0)
     edge = np.repeat(np.arange(len(x1)), crossings)
@@ -203,16 +224,20 @@ def _zone_spans(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
     x = np.floor(dy * (x2[edge] - x1[edge]) / (y2[edge] - y1[edge]) + x1[edge] + 0.5)
     feature, rows, x = _sorted_crossings(owner[edge], rows, x.astype(np.int64))
     flat = (ya == yb) & (xa > xb) & (ya - 0.5 == np.floor(ya))  # see the notes above
-    spans = (np.concatenate([feature[0::2], owner[flat]]),
-             np.concatenate([rows[0::2], (ya[flat] - 0.5).astype(np.int64)]),
-             np.concatenate([x[0::2], np.floor(xb[flat] + 0.5).astype(np.int64)]),
-             np.concatenate([x[1::2], np.floor(xa[flat] + 0.5).astype(np.int64)]))
+    spans = (
+        np.concatenate([feature[0::2], owner[flat]]),
+        np.concatenate([rows[0::2], (ya[flat] - 0.5).astype(np.int64)]),
+        np.concatenate([x[0::2], np.floor(xb[flat] + 0.5).astype(np.int64)]),
+        np.concatenate([x[1::2], np.floor(xa[flat] + 0.5).astype(np.int64)]),
+    )
     full = spans[3] > spans[2]
     return tuple(a[full] for a in spans)
 
 
 def _sorted_crossings(
-    feature: np.ndarray, rows: np.ndarray, x: np.ndarray,
+    feature: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort crossings by geometry, row and column (one int64 key: faster than lexsort)."""
     if len(x) == 0:
@@ -234,8 +259,13 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def _paint(
-    feature: np.ndarray, span_row: np.ndarray, first: np.ndarray, last: np.ndarray, *,
-    window_rows: tuple[int, int], window_cols: tuple[int, int],
+    feature: np.ndarray,
+    span_row: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    *,
+    window_rows: tuple[int, int],
+    window_cols: tuple[int, int],
 ) -> tuple[np.ndarray, ...]:
     """Cut rows into segments at every span end and window edge; the latest geometry wins.
 
@@ -258,8 +288,12 @@ def _paint(
     np.maximum.at(winner, covered, np.repeat(feature, n))
     seg_row = keys[:-1] // stride
     real = seg_row == keys[1:] // stride  # not the gap from one row's end to the next row
-    return (seg_row[real] + row_min, keys[:-1][real] % stride + col_min,
-            np.diff(keys)[real], winner[real])
+    return (
+        seg_row[real] + row_min,
+        keys[:-1][real] % stride + col_min,
+        np.diff(keys)[real],
+        winner[real],
+    )
 
 
 class ZoneGridCache:

@@ -74,12 +74,23 @@ _STRIP_PIXELS = 1 << 23
 
 
 def raster_zonal_stats(
-    zones: gpd.GeoDataFrame, raster_path: str | Path, *, zone_id: str, band: int = 1,
-    stats: Sequence[str] = ("count", "sum", "mean", "min", "max"), categorical: bool = False,
-    nodata: float | None = None, scale: float = 1.0, offset: float = 0.0,
-    weights: gpd.GeoDataFrame | None = None, weight_field: str | None = None,
-    weight_raster: str | Path | None = None, crs: Any = None, threads: int | None = None,
-    layer_name: str = "raster", cache: ZoneGridCache | None = ZONE_GRID_CACHE,
+    zones: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    *,
+    zone_id: str,
+    band: int = 1,
+    stats: Sequence[str] = ("count", "sum", "mean", "min", "max"),
+    categorical: bool = False,
+    nodata: float | None = None,
+    scale: float = 1.0,
+    offset: float = 0.0,
+    weights: gpd.GeoDataFrame | None = None,
+    weight_field: str | None = None,
+    weight_raster: str | Path | None = None,
+    crs: Any = None,
+    threads: int | None = None,
+    layer_name: str = "raster",
+    cache: ZoneGridCache | None = ZONE_GRID_CACHE,
 ) -> pd.DataFrame:
     r"""Statistics of a raster band within each zone, in one streaming pass.
 
@@ -174,15 +185,30 @@ def raster_zonal_stats(
         if categorical and hist_range is None:
             msg = f"categorical statistics need an integer raster of at most 16 bits, not {dtype}."
             raise LayerSchemaError(layer_name, raster_path, msg, "Use categorical=False.")
-        reducer = StripReducer(plan.n_codes, want_minmax=bool({"min", "max"} & set(stats)),
-                               hist_range=hist_range,
-                               collect_values=bool(qs) and hist_range is None)
+        reducer = StripReducer(
+            plan.n_codes,
+            want_minmax=bool({"min", "max"} & set(stats)),
+            hist_range=hist_range,
+            collect_values=bool(qs) and hist_range is None,
+        )
         grid = _stream(ds, band, plan, reducer, nodata_value, weight_raster, layer_name)
     table = _table(reducer, grid, stats, qs, categorical, scale, offset)
     if weights is not None:
-        table = table.join(_point_weighted(zones, zone_id, weights, weight_field, raster_path,
-                                           band=band, nodata=nodata_value, scale=scale,
-                                           offset=offset, crs=raster_crs, layer_name=layer_name))
+        table = table.join(
+            _point_weighted(
+                zones,
+                zone_id,
+                weights,
+                weight_field,
+                raster_path,
+                band=band,
+                nodata=nodata_value,
+                scale=scale,
+                offset=offset,
+                crs=raster_crs,
+                layer_name=layer_name,
+            )
+        )
     return table
 
 
@@ -201,7 +227,9 @@ def _parse_stats(stats: Sequence[str], layer_name: str) -> list[float]:
 
 
 def _check_weights(
-    weights: gpd.GeoDataFrame | None, weight_field: str | None, weight_raster: str | Path | None,
+    weights: gpd.GeoDataFrame | None,
+    weight_field: str | None,
+    weight_raster: str | Path | None,
     layer_name: str,
 ) -> None:
     if weights is not None and weight_raster is not None:
@@ -262,8 +290,13 @@ class _ZonePlan:
 
 
 def _zone_plan(
-    zones: gpd.GeoDataFrame, zone_id: str, ds: DatasetReader, raster_crs: CRS,
-    raster_path: str | Path, layer_name: str, cache: ZoneGridCache | None,
+    zones: gpd.GeoDataFrame,
+    zone_id: str,
+    ds: DatasetReader,
+    raster_crs: CRS,
+    raster_path: str | Path,
+    layer_name: str,
+    cache: ZoneGridCache | None,
 ) -> _ZonePlan:
     """Plan the zones' runs on the raster's grid: from the cache, or computed on demand."""
     codes, ids = pd.factorize(zones[zone_id], sort=False)
@@ -277,8 +310,9 @@ def _zone_plan(
     window = _zones_window(geoms, ds, raster_path, layer_name)
 
     def runs() -> ZoneGrid:
-        grid = burn_zone_grid(geoms, codes, pd.Index(ids, name=zone_id), transform=ds.transform,
-                              window=window)
+        grid = burn_zone_grid(
+            geoms, codes, pd.Index(ids, name=zone_id), transform=ds.transform, window=window
+        )
         if cache is not None:
             cache.put(key, grid)
         return grid
@@ -287,7 +321,10 @@ def _zone_plan(
 
 
 def _zones_window(
-    geoms: Any, ds: DatasetReader, raster_path: str | Path, layer_name: str,
+    geoms: Any,
+    ds: DatasetReader,
+    raster_path: str | Path,
+    layer_name: str,
 ) -> Window:
     """Whole-pixel window of the raster covered by the zones' bounds."""
     bounds = shapely.total_bounds(np.asarray(geoms))
@@ -296,8 +333,10 @@ def _zones_window(
     try:
         return win.intersection(Window(0, 0, ds.width, ds.height))
     except rasterio.errors.WindowError:
-        msg = (f"the raster (bounds {tuple(round(b) for b in ds.bounds)}) does not overlap the "
-               f"zones (bounds {tuple(round(b) for b in bounds)} in the raster's CRS).")
+        msg = (
+            f"the raster (bounds {tuple(round(b) for b in ds.bounds)}) does not overlap the "
+            f"zones (bounds {tuple(round(b) for b in bounds)} in the raster's CRS)."
+        )
         fix = "Use a raster that covers the zones, and check both layers' CRS."
         raise LayerExtentError(layer_name, raster_path, msg, fix) from None
 
@@ -330,17 +369,24 @@ class _StripReader:
     """
 
     def __init__(
-        self, ds: DatasetReader, band: int, strips: list[tuple[int, Window]],
+        self,
+        ds: DatasetReader,
+        band: int,
+        strips: list[tuple[int, Window]],
         weight_ds: DatasetReader | None,
     ) -> None:
         self._out: queue.Queue = queue.Queue(maxsize=2)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, args=(ds, band, strips, weight_ds),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._read, args=(ds, band, strips, weight_ds), daemon=True
+        )
         self._thread.start()
 
     def _read(
-        self, ds: DatasetReader, band: int, strips: list[tuple[int, Window]],
+        self,
+        ds: DatasetReader,
+        band: int,
+        strips: list[tuple[int, Window]],
         weight_ds: DatasetReader | None,
     ) -> None:
         try:
@@ -376,8 +422,13 @@ class _StripReader:
 
 
 def _stream(
-    ds: DatasetReader, band: int, plan: _ZonePlan, reducer: StripReducer, nodata: float | None,
-    weight_raster: str | Path | None, layer_name: str,
+    ds: DatasetReader,
+    band: int,
+    plan: _ZonePlan,
+    reducer: StripReducer,
+    nodata: float | None,
+    weight_raster: str | Path | None,
+    layer_name: str,
 ) -> ZoneGrid:
     """Make the streaming pass: read strips and reduce them; return the zones' runs.
 
@@ -426,16 +477,23 @@ def _open_weights(weight_raster: str | Path, ds: DatasetReader, layer_name: str)
     wds = _open(weight_raster, weights_name)
     if wds.transform != ds.transform or wds.shape != ds.shape or wds.crs != ds.crs:
         wds.close()
-        msg = (f"the weight raster's grid ({wds.crs}, {wds.shape}, {tuple(wds.transform)[:6]}) "
-               f"differs from the raster's ({ds.crs}, {ds.shape}, {tuple(ds.transform)[:6]}).")
+        msg = (
+            f"the weight raster's grid ({wds.crs}, {wds.shape}, {tuple(wds.transform)[:6]}) "
+            f"differs from the raster's ({ds.crs}, {ds.shape}, {tuple(ds.transform)[:6]})."
+        )
         fix = "Use a weight raster on exactly the same grid (same CRS, transform and size)."
         raise LayerExtentError(weights_name, weight_raster, msg, fix)
     return wds
 
 
 def _table(
-    reducer: StripReducer, grid: ZoneGrid, stats: Sequence[str], qs: list[float],
-    categorical: bool, scale: float, offset: float,
+    reducer: StripReducer,
+    grid: ZoneGrid,
+    stats: Sequence[str],
+    qs: list[float],
+    categorical: bool,
+    scale: float,
+    offset: float,
 ) -> pd.DataFrame:
     """Assemble the per-zone table from the accumulated sums (codes 1..n)."""
     count = reducer.count[1:].astype(np.int64)
@@ -481,8 +539,14 @@ def _class_fractions(reducer: StripReducer, grid: ZoneGrid) -> pd.DataFrame:
 
 
 def sample_raster_at_points(
-    points: gpd.GeoDataFrame, raster_path: str | Path, *, band: int = 1,
-    nodata: float | None = None, scale: float = 1.0, offset: float = 0.0, crs: Any = None,
+    points: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    *,
+    band: int = 1,
+    nodata: float | None = None,
+    scale: float = 1.0,
+    offset: float = 0.0,
+    crs: Any = None,
     layer_name: str = "raster",
 ) -> np.ndarray:
     """Value of the pixel under each point (NaN outside the raster or on nodata).
@@ -541,15 +605,22 @@ def _values_at(ds: DatasetReader, band: int, rows: np.ndarray, cols: np.ndarray)
 
 
 def _point_weighted(
-    zones: gpd.GeoDataFrame, zone_id: str, weights: gpd.GeoDataFrame, weight_field: str | None,
-    raster_path: str | Path, **sample: Any,
+    zones: gpd.GeoDataFrame,
+    zone_id: str,
+    weights: gpd.GeoDataFrame,
+    weight_field: str | None,
+    raster_path: str | Path,
+    **sample: Any,
 ) -> pd.DataFrame:
     """Point-weighted mean of the raster per zone (each point takes its pixel's value)."""
     values = sample_raster_at_points(weights, raster_path, **sample)
     w = pd.to_numeric(weights[weight_field], errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(values) & np.isfinite(w)
-    pts = gpd.GeoDataFrame({"w": w[ok], "wv": w[ok] * values[ok]},
-                           geometry=weights.geometry.values[ok], crs=weights.crs)
+    pts = gpd.GeoDataFrame(
+        {"w": w[ok], "wv": w[ok] * values[ok]},
+        geometry=weights.geometry.values[ok],
+        crs=weights.crs,
+    )
     sums = points_in_zones(zones, pts, zone_id=zone_id, sum_fields=("w", "wv"))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(sums["w_sum"] > 0, sums["wv_sum"] / sums["w_sum"], np.nan)
@@ -560,7 +631,11 @@ def _point_weighted(
 
 
 def polygon_area_share(
-    zones: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *, zone_id: str, by: str | None = None,
+    zones: gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame,
+    *,
+    zone_id: str,
+    by: str | None = None,
 ) -> pd.DataFrame:
     r"""Area of each zone inside a polygon layer, and its share of the zone.
 
@@ -624,7 +699,11 @@ def _area_inside(zone_geoms: np.ndarray, polys: np.ndarray) -> np.ndarray:
 
 
 def points_in_zones(
-    zones: gpd.GeoDataFrame, points: gpd.GeoDataFrame, *, zone_id: str, by: str | None = None,
+    zones: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    *,
+    zone_id: str,
+    by: str | None = None,
     sum_fields: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Count points (and sum their fields) per zone, optionally per class.
