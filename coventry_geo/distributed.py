@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from coventry_geo._client import use_client
 from coventry_geo._distributed_zonal import (
     ReducerSpec,
     TileTask,
@@ -66,7 +67,12 @@ if TYPE_CHECKING:
 
     from coventry_geo.standards import Standard
 
-__all__ = ["cluster", "raster_zonal_stats_distributed", "residence_access_distributed"]
+__all__ = [
+    "cluster",
+    "use_client",
+    "raster_zonal_stats_distributed",
+    "residence_access_distributed",
+]
 
 logger = logging.getLogger(__name__)
 

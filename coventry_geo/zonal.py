@@ -35,6 +35,7 @@ from pyproj import CRS
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window, from_bounds
 
+from coventry_geo._client import active_client
 from coventry_geo._zonal_grid import (
     ZONE_GRID_CACHE,
     ZoneGrid,
@@ -173,6 +174,27 @@ def raster_zonal_stats(
     >>> table = raster_zonal_stats(wards, "canopy.tif", zone_id="ward_id",
     ...                            stats=["mean", "coverage"])  # doctest: +SKIP
     """
+    client = active_client()
+    if client is not None:  # inside coventry_geo.distributed.use_client: tiles on the workers
+        from coventry_geo.distributed import raster_zonal_stats_distributed
+
+        return raster_zonal_stats_distributed(
+            zones,
+            raster_path,
+            client=client,
+            zone_id=zone_id,
+            band=band,
+            stats=stats,
+            categorical=categorical,
+            nodata=nodata,
+            scale=scale,
+            offset=offset,
+            weights=weights,
+            weight_field=weight_field,
+            weight_raster=weight_raster,
+            crs=crs,
+            layer_name=layer_name,
+        )
     qs = _parse_stats(stats, layer_name)
     _check_weights(weights, weight_field, weight_raster, layer_name)
     zones = _checked_zones(zones, zone_id, layer_name)

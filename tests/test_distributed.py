@@ -261,3 +261,31 @@ def test_scheduler_or_workers_exactly_one() -> None:
         pass
     with pytest.raises(CoventryGeoError, match="workers must be at least 1"), cluster(workers=0):
         pass
+
+
+def test_cli_run_on_workers_matches_the_single_process_run(tiny_study, tmp_path):
+    from click.testing import CliRunner
+
+    from coventry_geo.cli import cli
+
+    manifest = str(tiny_study())
+    runs = {}
+    for name, extra in (("single", []), ("workers", ["--workers", "2"])):
+        out = tmp_path / name
+        result = CliRunner().invoke(cli, ["run", manifest, "--out", str(out), "--no-cache", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = pd.read_csv(out / "wards.csv")
+    pd.testing.assert_frame_equal(runs["single"], runs["workers"])
+    assert runs["workers"]["lst_mean_c"].tolist() == pytest.approx([20, 20, 30, 30])
+
+
+def test_cli_refuses_scheduler_and_workers_together(tiny_study):
+    from click.testing import CliRunner
+
+    from coventry_geo.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["run", str(tiny_study()), "--workers", "2", "--scheduler", "x"]
+    )
+    assert result.exit_code == 2
+    assert "not both" in result.output

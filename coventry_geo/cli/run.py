@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -40,6 +42,18 @@ Exit codes:
 )
 @click.option("--force", is_flag=True, help="Recompute every step, even when nothing changed.")
 @click.option("--no-cache", is_flag=True, help="Compute everything; read and store no cache.")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Run raster zonal statistics and ANGSt on this Dask scheduler (tcp://host:8786).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Run them on a local Dask cluster of N worker processes.",
+)
 @log_options
 @click.pass_context
 def run(
@@ -49,6 +63,8 @@ def run(
     cache_dir: Path | None,
     force: bool,
     no_cache: bool,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Compute every indicator MANIFEST's layers allow; write tables and maps.
 
@@ -58,14 +74,18 @@ def run(
     run succeeds, and one run at a time may write an output folder.
     """
     quiet = is_quiet(ctx)
-    result = run_study(
-        open_study(manifest),
-        out_dir=out_dir,
-        cache_dir=cache_dir,
-        use_cache=not no_cache,
-        force=force,
-        progress=sys.stderr.isatty() and not quiet,
-    )
+    if scheduler is not None and workers is not None:
+        msg = "give --scheduler or --workers, not both"
+        raise click.UsageError(msg)
+    with _dask(scheduler, workers):
+        result = run_study(
+            open_study(manifest),
+            out_dir=out_dir,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            force=force,
+            progress=sys.stderr.isatty() and not quiet,
+        )
     if quiet:
         return
     if result.up_to_date:
@@ -76,3 +96,15 @@ def run(
         f"Run {result.run_id}: {len(result.computed)} steps computed, {cached} from the cache; "
         f"wrote {len(result.outputs)} outputs to {result.out_dir}"
     )
+
+
+@contextlib.contextmanager
+def _dask(scheduler: str | None, workers: int | None) -> Iterator[None]:
+    """Use a Dask cluster for the run when asked; otherwise run in this process."""
+    if scheduler is None and workers is None:
+        yield
+        return
+    from coventry_geo.distributed import cluster, use_client
+
+    with cluster(scheduler=scheduler, workers=workers) as client, use_client(client):
+        yield

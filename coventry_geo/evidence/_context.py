@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -15,7 +15,7 @@ from coventry_geo.settings import Settings, study_settings
 if TYPE_CHECKING:
     from coventry_geo.study import Study
 
-__all__ = ["Context", "Evidence", "Family", "FamilyResult"]
+__all__ = ["Context", "Evidence", "Family", "FamilyResult", "residence_access"]
 
 
 @dataclass
@@ -151,3 +151,18 @@ class Family:
     needed_for: str
     compute: Callable[[Context, dict[str, str], Evidence], FamilyResult]
     optional: tuple[str, ...] = ()
+
+
+def residence_access(
+    residences: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, **options: Any
+) -> gpd.GeoDataFrame:
+    """ANGSt access per residence, on the Dask workers when a client is in use."""
+    from coventry_geo._client import active_client
+    from coventry_geo.indicators import greenspace
+
+    client = active_client()
+    if client is None:
+        return greenspace.residence_access(residences, sites, **options)
+    from coventry_geo.distributed import residence_access_distributed
+
+    return residence_access_distributed(residences, sites, client=client, **options)

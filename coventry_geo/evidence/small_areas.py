@@ -11,7 +11,13 @@ import geopandas as gpd
 import pandas as pd
 
 from coventry_geo._lazy import lazy_import
-from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
+from coventry_geo.evidence._context import (
+    Context,
+    Evidence,
+    Family,
+    FamilyResult,
+    residence_access,
+)
 from coventry_geo.evidence.wards import greenspace_standards
 
 canopy = lazy_import("coventry_geo.indicators.canopy")
@@ -94,7 +100,7 @@ def _greenspace(
     code = standards.load_standard(standard).code
     access = ctx.cache.get(("access", standard))
     if access is None:
-        access = gs.residence_access(ctx.residences, ctx.sites, standard=standard)
+        access = residence_access(ctx.residences, ctx.sites, standard=standard)
     zones = small[[_ID, small.geometry.name]].rename(columns={_ID: "ward_id"})
     out = gs.ward_access(access, zones, standard=standard, sites=ctx.sites)
     column = f"pct_residents_meeting_{code}_all"

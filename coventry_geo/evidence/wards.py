@@ -6,7 +6,13 @@ import geopandas as gpd
 import pandas as pd
 
 from coventry_geo._lazy import lazy_import
-from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
+from coventry_geo.evidence._context import (
+    Context,
+    Evidence,
+    Family,
+    FamilyResult,
+    residence_access,
+)
 
 canopy = lazy_import("coventry_geo.indicators.canopy")
 deprivation = lazy_import("coventry_geo.indicators.deprivation")
@@ -109,7 +115,7 @@ def _greenspace(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResu
     access_points = gs.site_access_points(ctx.study.vector(points), sites) if points else None
     columns, result_layers = [], {"greenspace_sites": sites}
     for standard in greenspace_standards(ctx):
-        access = gs.residence_access(
+        access = residence_access(
             ctx.residences, sites, standard=standard, access_points=access_points
         )
         ctx.cache[("access", standard)] = access
