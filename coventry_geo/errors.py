@@ -65,6 +65,10 @@ class LayerError(CoventryGeoError):
         where = f" ({self.path})" if self.path else ""
         super().__init__(f"layer '{layer}'{where}: {problem} Fix: {fix}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str, str]]:
+        # Rebuild from the four parts, so the error survives pickling (Dask workers).
+        return (type(self), (self.layer, self.path, self.problem, self.fix))
+
 
 class LayerNotFoundError(LayerError, FileNotFoundError):
     """The layer's file does not exist."""

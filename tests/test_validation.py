@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -316,7 +317,18 @@ def test_missing_optional_layer_warns_once_per_study(tiny_study):
         layers={"flood": {"kind": "flood_zones", "path": "f.gpkg", "required": False}}
     )
     study = open_study(manifest)
-    with pytest.warns(errors.MissingLayerWarning) as record:
-        study.available("flood_zones", needed_for="flood exposure")
-        study.available("flood_zones", needed_for="flood per small area")
-    assert len(record) == 1
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for use in ("flood exposure", "flood per small area", "the flood map"):
+            assert study.available("flood_zones", needed_for=use) is None
+    assert [w.category for w in record] == [errors.MissingLayerWarning]
+
+
+def test_layer_errors_survive_pickling():
+    import pickle
+
+    error = errors.LayerCRSError("heat", "/data/lst.tif", "no CRS.", "declare crs.")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is errors.LayerCRSError
+    assert str(copy) == str(error)
+    assert copy.layer == "heat"
