@@ -33,7 +33,7 @@ class Settings:
         A heat hot spot is a pixel at least this much above the city mean LST (°C),
         default 1.25.
     sections : dict
-        Sub-tables (``greenspace``, ``risk``, ``equity``, ``maps`` ...), as given.
+        Sub-tables ``greenspace``, ``risk`` and ``tree_equity``, checked for known keys.
     """
 
     canopy_target_pct: float = 20.0
@@ -48,7 +48,12 @@ class Settings:
 
 
 _SCALARS = {f.name: f for f in fields(Settings) if f.name != "sections"}
-_SECTIONS = {"greenspace", "risk", "equity", "tree_equity", "cooling", "maps", "deprivation"}
+#: The sub-tables of [settings] and the keys each may hold (docs/indicators.md).
+_SECTIONS: dict[str, set[str]] = {
+    "greenspace": {"standards"},
+    "risk": {"hazard", "vulnerability", "normalisation", "combine"},
+    "tree_equity": {"baseline_pct", "density_breaks", "density_factors", "goal_cap"},
+}
 
 
 def study_settings(table: dict[str, Any], *, manifest: str = "manifest") -> Settings:
@@ -74,7 +79,7 @@ def study_settings(table: dict[str, Any], *, manifest: str = "manifest") -> Sett
     sections: dict[str, dict[str, Any]] = {}
     for key, value in table.items():
         if key in _SECTIONS and isinstance(value, dict):
-            sections[key] = value
+            sections[key] = _section(manifest, key, value)
         elif key in _SCALARS:
             values[key] = _number(manifest, key, value)
         else:
@@ -84,6 +89,20 @@ def study_settings(table: dict[str, Any], *, manifest: str = "manifest") -> Sett
             msg = f"manifest {manifest}: unknown setting '{key}'{hint}. Known: {', '.join(known)}."
             raise ManifestError(msg)
     return Settings(**values, sections=sections)
+
+
+def _section(manifest: str, name: str, table: dict[str, Any]) -> dict[str, Any]:
+    allowed = _SECTIONS[name]
+    for key in table:
+        if key not in allowed:
+            near = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.5)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            msg = (
+                f"manifest {manifest}: unknown key '{key}' in [settings.{name}]{hint}. "
+                f"Known: {', '.join(sorted(allowed))}."
+            )
+            raise ManifestError(msg)
+    return table
 
 
 def _number(manifest: str, key: str, value: Any) -> float:

@@ -87,3 +87,19 @@ def test_geographic_analysis_crs_is_refused(tiny_study):
 def test_ward_layer_must_be_of_kind_wards(tiny_study):
     with pytest.raises(ManifestError, match="ward_layer = 'heat' is not a layer of kind 'wards'"):
         read_manifest(tiny_study(study={"ward_layer": "heat"}))
+
+
+def test_unknown_setting_keys_are_refused_with_the_closest(tiny_study):
+    from coventry_geo.settings import study_settings
+
+    with pytest.raises(
+        ManifestError, match="unknown setting 'canopy_target'.*did you mean 'canopy_target_pct'"
+    ):
+        study_settings({"canopy_target": 25})
+    with pytest.raises(
+        ManifestError, match=r"unknown key 'hazzard' in \[settings.risk\].*'hazard'"
+    ):
+        study_settings({"risk": {"hazzard": {"flood_area_pct": 1}}})
+    settings = study_settings({"canopy_target_pct": 25, "risk": {"combine": "mean"}})
+    assert settings.canopy_target_pct == 25.0
+    assert settings.section("risk") == {"combine": "mean"}

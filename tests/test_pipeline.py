@@ -83,3 +83,48 @@ def test_internal_errors_exit_1(tiny_study, monkeypatch):
     result = CliRunner().invoke(cli, ["run", str(tiny_study())])
     assert result.exit_code == 1
     assert "internal error: RuntimeError: boom" in result.output
+
+
+def _with_small_areas(tiny_study, tmp_path, settings: str):
+    from tests.conftest import tiny_wards
+
+    small = tiny_wards().rename(columns={"WD_CODE": "LSOA", "WD_NAME": "NAME"})
+    small = small.assign(IMD=[40.0, 10.0, 30.0, 20.0], POP=[800, 600, 400, 200])
+    small.to_file(tmp_path / "small.gpkg", layer="small")
+    fields = {"area_id": "LSOA", "imd_score": "IMD", "population": "POP"}
+    manifest = tiny_study(
+        layers={"small": {"kind": "small_areas", "path": "small.gpkg", "fields": fields}}
+    )
+    manifest.write_text(manifest.read_text() + settings)
+    return manifest
+
+
+def test_risk_setting_naming_an_absent_hazard_is_bad_input(tiny_study, tmp_path):
+    manifest = _with_small_areas(
+        tiny_study, tmp_path, "\n[settings.risk]\nhazard = { flood_area_pct = 1.0 }\n"
+    )
+    result = CliRunner().invoke(cli, ["run", str(manifest)])
+    assert result.exit_code == 2, result.output
+    assert "[settings.risk] hazard names flood_area_pct" in result.output
+    assert "lst_mean_c" in result.output
+
+
+def test_risk_with_an_unknown_normalisation_is_bad_input(tiny_study, tmp_path):
+    manifest = _with_small_areas(
+        tiny_study, tmp_path, '\n[settings.risk]\nnormalisation = "cubic"\n'
+    )
+    result = CliRunner().invoke(cli, ["run", str(manifest)])
+    assert result.exit_code == 2, result.output
+    assert "[settings.risk]" in result.output
+
+
+def test_risk_index_from_the_manifest_settings(tiny_study, tmp_path):
+    manifest = _with_small_areas(
+        tiny_study, tmp_path, "\n[settings.risk]\nhazard = { lst_mean_c = 1.0 }\n"
+    )
+    table = ward_table(open_study(manifest))
+    ranks = dict(zip(table["ward_id"], table["risk_rank"], strict=True))
+    # min-max normalised product: the south wards (20 degC, the city minimum) have hazard 0,
+    # so risk 0; W3 is hot, more deprived and more populous than W4 (whose exposure is 0).
+    assert ranks["W3"] == 1
+    assert ranks["W1"] == ranks["W2"] == ranks["W4"] == 2

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coventry_geo._lazy import lazy_import
+from coventry_geo.errors import ManifestError
 from coventry_geo.evidence._context import (
     Context,
     Evidence,
@@ -141,7 +142,13 @@ def _equity(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult
 def _tree_equity(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult:
     table = evidence.small_areas.set_index(_ID, drop=False)
     options = ctx.settings.section("tree_equity")
-    scores = te.tree_equity_score(table, crown_area_m2=ctx.settings.tree_crown_area_m2, **options)
+    try:
+        scores = te.tree_equity_score(
+            table, crown_area_m2=ctx.settings.tree_crown_area_m2, **options
+        )
+    except ValueError as exc:
+        msg = f"manifest {ctx.study.manifest.path}: [settings.tree_equity]: {exc}"
+        raise ManifestError(msg) from exc
     plan = te.planting_priorities(table, scores)
     lookup = table["ward_id"]
     wards = te.ward_tree_equity(table, scores, lookup)
@@ -155,19 +162,25 @@ def _risk(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult:
     table = small.join(
         vulnerability_small[[c for c in ("children_pct", "older_pct") if c in vulnerability_small]]
     )
-    hazard = {
-        k: v for k, v in options.pop("hazard", DEFAULT_RISK_HAZARD).items() if k in table.columns
-    }
+    hazard = _hazard(ctx, table, options.pop("hazard", None))
     vulnerability = _vulnerability(table, options.pop("vulnerability", DEFAULT_RISK_VULNERABILITY))
     if not hazard or not vulnerability:
         return FamilyResult()
     exposure = ("population",) if "population" in table.columns else ()
-    scored = risk.composite_risk(
-        table, hazard=hazard, vulnerability=vulnerability, exposure=exposure, **options
-    )
-    sensitivity = risk.risk_sensitivity(
-        table, hazard=hazard, vulnerability=vulnerability, exposure=exposure
-    )
+    try:
+        scored = risk.composite_risk(
+            table, hazard=hazard, vulnerability=vulnerability, exposure=exposure, **options
+        )
+        sensitivity = risk.risk_sensitivity(
+            table,
+            hazard=hazard,
+            vulnerability=vulnerability,
+            exposure=exposure,
+            normalisation=options.get("normalisation", "minmax"),
+        )
+    except ValueError as exc:
+        msg = f"manifest {ctx.study.manifest.path}: [settings.risk]: {exc}"
+        raise ManifestError(msg) from exc
     ward_risk = _ward_risk(table.join(scored), evidence)
     return FamilyResult(
         columns=ward_risk,
@@ -176,6 +189,22 @@ def _risk(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult:
             "risk_sensitivity": sensitivity.reset_index(),
         },
     )
+
+
+def _hazard(ctx: Context, table: pd.DataFrame, given: dict[str, float] | None) -> dict[str, float]:
+    """Hazard weights: the manifest's (every column must exist), else the defaults present."""
+    if given is None:
+        return {k: v for k, v in DEFAULT_RISK_HAZARD.items() if k in table.columns}
+    missing = [k for k in given if k not in table.columns]
+    if missing:
+        msg = (
+            f"manifest {ctx.study.manifest.path}: [settings.risk] hazard names "
+            f"{', '.join(missing)}, not computed per small area for this study. Fix: use "
+            f"some of {', '.join(c for c in _HAZARDS if c in table.columns)} (their layers "
+            "must be present)."
+        )
+        raise ManifestError(msg)
+    return {k: float(v) for k, v in given.items()}
 
 
 def _vulnerability(table: pd.DataFrame, weights: dict[str, float]) -> dict[str, float]:
