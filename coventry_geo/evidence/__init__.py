@@ -172,6 +172,7 @@ def compute_evidence(
     for step in plan.steps:
         stored = runner.run(step.name, step.key, lambda s=step: _to_cache(s.compute(ctx, evidence)))
         result = _from_cache(stored)
+        evidence.made_by.update(dict.fromkeys(_made(result), step.name))
         if step.role == "wards":
             evidence.wards = result.layers["wards"]
         elif step.role == "small_areas":
@@ -302,6 +303,18 @@ def _from_cache(stored: CachedResult) -> FamilyResult:
         tables={k[6:]: v for k, v in frames.items() if k.startswith("table:")},
         layers={k[6:]: v for k, v in frames.items() if k.startswith("layer:")},
     )
+
+
+def _made(result: FamilyResult) -> list[str]:
+    """Names of what a step made: its ward columns, ``table:<name>`` and ``layer:<name>``."""
+    columns = [] if result.columns is None else list(result.columns.columns)
+    wards = result.layers.get("wards")
+    columns += [] if wards is None else [c for c in wards.columns if c != wards.geometry.name]
+    return [
+        *columns,
+        *(f"table:{k}" for k in result.tables),
+        *(f"layer:{k}" for k in result.layers),
+    ]
 
 
 def _merge(evidence: Evidence, result: FamilyResult, columns: list) -> None:

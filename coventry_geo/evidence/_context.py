@@ -58,6 +58,9 @@ class Evidence:
         Extra map layers (e.g. ``greenspace_sites``, ``deficiency_angst_2010``).
     skipped : dict of str to str
         Families not computed, and why.
+    made_by : dict of str to str
+        Ward column, ``table:<name>`` or ``layer:<name>`` to the step that made it
+        (maps credit the layers that step read).
     """
 
     wards: gpd.GeoDataFrame
@@ -66,6 +69,7 @@ class Evidence:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    made_by: dict[str, str] = field(default_factory=dict)
 
 
 class Context:

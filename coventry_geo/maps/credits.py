@@ -1,0 +1,119 @@
+"""Credits for the data a map actually draws: the layers its indicators were computed from.
+
+A run's :class:`~coventry_geo.evidence.EvidencePlan` knows the layers each step
+read and the steps it used; :class:`~coventry_geo.evidence.Evidence` knows which
+step made each ward column. :func:`map_credits` joins the two, so that a map of
+canopy cover credits the ward boundaries and the canopy raster, and never a layer
+that was missing or not read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from coventry_geo.evidence import Evidence, EvidencePlan
+    from coventry_geo.study import Study
+
+__all__ = ["Credits", "map_credits"]
+
+
+@dataclass(frozen=True)
+class Credits:
+    """The credit lines of each step's inputs, and which step made each column.
+
+    Attributes
+    ----------
+    study : str
+        The study's own attribution line (may be empty).
+    base : tuple of str
+        Lines for the ward boundaries, credited on every map.
+    steps : dict of str to tuple of str
+        Step name to the lines of the layers it read, with those of the steps it used.
+    made_by : dict of str to str
+        Column (or ``table:<name>``, ``layer:<name>``) to the step that made it.
+    """
+
+    study: str = ""
+    base: tuple[str, ...] = ()
+    steps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    made_by: dict[str, str] = field(default_factory=dict)
+
+    def lines(self, names: Iterable[str] = ()) -> list[str]:
+        """Credit lines of a map showing ``names`` (columns or ``table:``/``layer:`` names).
+
+        The study line first, then the ward boundaries, then each other layer
+        once, in the order first needed.
+        """
+        out = [self.study] if self.study else []
+        for line in self.base:
+            out.append(line)
+        for name in names:
+            out += self.steps.get(self.made_by.get(name, ""), ())
+        return list(dict.fromkeys(line for line in out if line))
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready form (for cache keys)."""
+        return {
+            "study": self.study,
+            "base": list(self.base),
+            "steps": {k: list(v) for k, v in sorted(self.steps.items())},
+        }
+
+
+def map_credits(study: Study, plan: EvidencePlan, evidence: Evidence | None = None) -> Credits:
+    """Build the credits of a run from its plan (and which step made each column).
+
+    Parameters
+    ----------
+    study : Study
+    plan : EvidencePlan
+        The run's steps (from :func:`coventry_geo.evidence.plan_evidence`).
+    evidence : Evidence, optional
+        The results; its ``made_by`` tells which step made each column. Without
+        it, only the study line and the ward boundaries are credited.
+
+    Returns
+    -------
+    Credits
+    """
+    reads = {step.name: step.layers for step in plan.steps}
+    after = {step.name: step.after for step in plan.steps}
+    steps = {}
+    for name in reads:
+        layers = [layer for used in _closure(name, after) for layer in reads[used]]
+        steps[name] = tuple(
+            dict.fromkeys(line for layer in layers for line in _layer_lines(study, layer))
+        )
+    ward_layer = study.manifest.study.ward_layer
+    return Credits(
+        study=study.manifest.study.attribution,
+        base=tuple(_layer_lines(study, ward_layer)),
+        steps=steps,
+        made_by=dict(evidence.made_by) if evidence is not None else {},
+    )
+
+
+def _closure(name: str, after: dict[str, tuple[str, ...]]) -> list[str]:
+    """The step and every step it uses, directly or not, the step itself first."""
+    seen: list[str] = []
+    todo = [name]
+    while todo:
+        step = todo.pop(0)
+        if step not in seen and step in after:
+            seen.append(step)
+            todo += list(after[step])
+    return seen
+
+
+def _layer_lines(study: Study, name: str) -> list[str]:
+    spec = study.spec(name)
+    return [_line(spec.source, spec.licence), *(_line(j.source, j.licence) for j in spec.joins)]
+
+
+def _line(source: str, licence: str) -> str:
+    """``"source (licence)"``, or whichever of the two is given."""
+    return f"{source} ({licence})" if source and licence else source or licence
