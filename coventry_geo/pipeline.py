@@ -263,13 +263,20 @@ def _merged(*lists: list[dict[str, str]]) -> list[dict[str, str]]:
 def _output_keys(study: Study, plan: EvidencePlan, runner: StepRunner) -> dict[str, str | None]:
     """Keys of the steps that write files: the maps and the green-and-blue site."""
     shown = {"title": _title(study), "attribution": _attribution(study)}
+    from coventry_geo.maps.credits import map_credits
+    from coventry_geo.maps.options import map_options
+
+    map_options(study.manifest.maps, manifest=str(study.manifest.path))  # bad [maps]: fail early
+    maps = {
+        "maps": study.manifest.maps,
+        "settings": study.manifest.settings,
+        "title": _title(study),
+        "notice": _notice(study),
+        "credits": map_credits(study, plan).to_json(),
+    }
     keys = {
-        "maps": runner.key(
-            "maps",
-            files={},
-            manifest={"maps": study.manifest.maps, **shown},
-            after=plan.keys.values(),
-        )
+        name: runner.key(name, files={}, manifest=maps, after=plan.keys.values())
+        for name in ("maps", "profiles")
     }
     if "family:greenspace" in plan.keys:
         names = _site_layers(study)
@@ -333,6 +340,7 @@ def _write_outputs(
         ),
     )
     files += files_step("maps", lambda: _write_maps(study, evidence, staging))
+    files += files_step("profiles", lambda: _write_profiles(study, evidence, staging))
     if "site" in keys:
         files += files_step("site", lambda: _write_greenblue_site(study, evidence, staging))
     return files, steps_of
@@ -418,17 +426,45 @@ def _title(study: Study, what: str = "") -> str:
 
 
 def _write_maps(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
-    from coventry_geo.maps.report import map_options, write_ward_maps  # heavy, as above
+    """Write the ward map and the report maps (coventry_geo.maps.report)."""
+    from coventry_geo.maps.report import write_ward_maps  # heavy, as above
 
-    options = map_options(study.manifest.maps, manifest=str(study.manifest.path))
-    return write_ward_maps(
-        evidence.wards,
-        folder,
-        title=_title(study),
-        attribution=_attribution(study),
-        city_values=evidence.city,
-        options=options,
+    inputs = _map_inputs(study, evidence)
+    return write_ward_maps(evidence.wards, folder, city_values=evidence.city, **inputs)
+
+
+def _write_profiles(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
+    """Write the ward profiles (coventry_geo.maps.profiles), unless [maps] profiles = false."""
+    from coventry_geo.maps.profiles import write_ward_profiles  # heavy, as above
+
+    inputs = _map_inputs(study, evidence)
+    inputs.pop("settings")
+    return (
+        write_ward_profiles(evidence, folder / "profiles", **inputs)
+        if inputs["options"].profiles
+        else []
     )
+
+
+def _map_inputs(study: Study, evidence: Evidence) -> dict[str, Any]:
+    """Return what maps and profiles show besides the results: title, credits, options."""
+    from coventry_geo.maps.credits import map_credits
+    from coventry_geo.maps.options import map_options
+
+    return {
+        "title": _title(study),
+        "credits": map_credits(study, plan_evidence(study), evidence),
+        "options": map_options(study.manifest.maps, manifest=str(study.manifest.path)),
+        "settings": study_settings(study.manifest.settings),
+        "notice": _notice(study),
+    }
+
+
+def _notice(study: Study) -> str | None:
+    """Return the notice on every map and profile of a synthetic study (else None)."""
+    if not study.synthetic:
+        return None
+    return "SYNTHETIC DATA: an invented city, not a real place; do not use for decisions."
 
 
 def _attribution(study: Study) -> list[str]:

@@ -37,6 +37,7 @@ __all__ = [
     "PALETTES",
     "COLOUR_BLIND_SAFE",
     "BOOLEAN_COLORS",
+    "REFERENCES",
     "map_style",
     "rank_direction",
 ]
@@ -74,6 +75,12 @@ HEADLINE: tuple[str, ...] = (
     "imd_score_mean",
     "imd_decile1_residents_pct",
 )
+
+#: Reference values stated on the maps of a column: (label, attribute of Settings), the
+#: last being the target that wards are counted against.
+REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "canopy_pct": (("baseline", "canopy_baseline_pct"), ("target", "canopy_target_pct")),
+}
 
 #: ColorBrewer ramps marked colour-blind safe by ColorBrewer (sequential and diverging).
 COLOUR_BLIND_SAFE: frozenset[str] = frozenset(

@@ -21,7 +21,6 @@ from coventry_geo.maps import (
     save_map,
     static_choropleth,
     ward_choropleth,
-    ward_map,
     ward_ranks,
 )
 from coventry_geo.maps._geometry import COORD_DECIMALS, display_geometry
@@ -222,21 +221,6 @@ def test_choropleth_in_chromium(wards: gpd.GeoDataFrame, tmp_path) -> None:
         assert page.locator(".cg-legend").count() == 0
         toggle.check()
         assert paths.count() == len(wards)
-        assert record.problems() == []
-
-
-@pytest.mark.browser
-@requires_chromium
-def test_combined_map_switches_indicator(wards: gpd.GeoDataFrame, tmp_path) -> None:
-    m = ward_map(wards, [HEAT, TREES], attribution=ATTRIBUTION, title="Test city", k=2)
-    with open_page(save_map(m, tmp_path / "all.html")) as (page, record):
-        assert page.locator(".cg-legend-title").inner_text() == "Hot area (%)"
-        page.get_by_label("Tree cover (ha)").check()
-        assert page.locator(".cg-legend-title").inner_text() == "Tree cover (ha)"
-        paths = page.locator("path.leaflet-interactive")
-        assert paths.count() == len(wards)
-        paths.nth(0).hover()
-        assert "5 ha" in page.locator(".leaflet-tooltip").last.inner_text()
         assert record.problems() == []
 
 

@@ -1,10 +1,11 @@
-"""Interactive ward choropleths (folium) that work offline.
+"""One indicator as an interactive folium choropleth that works offline (for notebooks).
 
-:func:`ward_choropleth` maps one indicator, :func:`ward_map` several, one at a
-time, chosen in a layer control; :func:`save_map` writes the page with its
-vendored scripts. Each ward shows a tooltip with its name, value, rank and the
-city value; the legend gives the classes with units. Attribute text reaches the
-page only as escaped JSON and is inserted with ``textContent``.
+:func:`ward_choropleth` maps one indicator (it shows inline in Jupyter);
+:func:`save_map` writes the page with its vendored scripts. Colours, classes and
+legend follow the column's style (:func:`~coventry_geo.maps.symbology.symbolize`);
+each ward's tooltip gives its name, value, rank of N and the city value. Attribute
+text reaches the page only as escaped JSON and is inserted with ``textContent``.
+The page with every indicator is :func:`coventry_geo.maps.wardmap.write_ward_map`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import folium
-import numpy as np
-import pandas as pd
 
 from coventry_geo.errors import LayerSchemaError
 from coventry_geo.maps._assets import copy_assets, write_atomic
+from coventry_geo.maps._facts import indicator_facts, ward_ranks
 from coventry_geo.maps._geometry import display_geometry, to_features
 from coventry_geo.maps._html import escape_html, script_json
 from coventry_geo.maps._page import TileSource, add_script, mark_rendered, offline_map
-from coventry_geo.maps.classify import NO_DATA_COLOR, Classification, classify, format_value
+from coventry_geo.maps.options import SIMPLIFY_M
+from coventry_geo.maps.symbology import Symbology, symbolize
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
     import geopandas as gpd
@@ -32,12 +33,9 @@ if TYPE_CHECKING:
     from coventry_geo.columns import ColumnInfo
     from coventry_geo.maps.classify import Scheme
 
-__all__ = ["TileSource", "ward_choropleth", "ward_map", "save_map", "ward_ranks"]
+__all__ = ["TileSource", "ward_choropleth", "save_map", "ward_ranks"]
 
 logger = logging.getLogger(__name__)
-
-#: Default simplification tolerance of ward outlines for web maps, in metres.
-SIMPLIFY_M = 5.0
 
 
 def ward_choropleth(
@@ -98,79 +96,8 @@ def ward_choropleth(
         tiles=tiles,
         attribution=attribution,
     )
-    classes = classify(display[column.name], column, scheme=scheme, k=k, bins=bins)
-    _indicator_layer(m, display, column, classes, city_value=city_value, overlay=True)
-    _finish(m)
-    return m
-
-
-def ward_map(
-    wards: gpd.GeoDataFrame,
-    columns: Sequence[ColumnInfo],
-    *,
-    attribution: Sequence[str],
-    title: str,
-    scheme: Scheme = "quantiles",
-    k: int = 5,
-    bins: Mapping[str, Sequence[float]] | None = None,
-    city_values: Mapping[str, float] | None = None,
-    tiles: TileSource | None = None,
-    simplify_m: float = SIMPLIFY_M,
-) -> folium.Map:
-    """Map several ward indicators on one page, one shown at a time.
-
-    Parameters
-    ----------
-    wards : geopandas.GeoDataFrame
-        Wards in a projected CRS (metres) with ``ward_id``, ``ward_name`` and
-        every column in ``columns``.
-    columns : sequence of ColumnInfo
-        Indicators, in layer-control order; the first is shown on opening.
-    attribution : sequence of str
-        Plain-text attribution lines.
-    title : str
-        Page title and heading (usually the study name).
-    scheme : {"quantiles", "natural_breaks", "fixed"}
-        Classification of columns without an entry in ``bins``.
-    k : int
-        Number of classes for ``quantiles`` and ``natural_breaks``.
-    bins : mapping of str to sequence of float, optional
-        Fixed upper class bounds per column name; these columns use ``fixed``.
-    city_values : mapping of str to float, optional
-        City value per column name, shown in the tooltips.
-    tiles : TileSource, optional
-        Basemap; default none.
-    simplify_m : float
-        Outline simplification tolerance in metres.
-
-    Returns
-    -------
-    folium.Map
-        One base layer per indicator (radio buttons in the layer control); the
-        legend follows the layer shown.
-
-    Raises
-    ------
-    LayerSchemaError
-        If a needed column is missing from ``wards``.
-    ManifestError
-        If the classification options are invalid.
-    """
-    display = _display_wards(wards, columns, simplify_m)
-    m = offline_map(title=title, bounds=display.total_bounds, tiles=tiles, attribution=attribution)
-    fixed = bins or {}
-    cities = city_values or {}
-    for i, column in enumerate(columns):
-        classes = classify(
-            display[column.name],
-            column,
-            scheme="fixed" if column.name in fixed else scheme,
-            k=k,
-            bins=fixed.get(column.name),
-        )
-        _indicator_layer(
-            m, display, column, classes, city_value=cities.get(column.name), show=i == 0
-        )
+    symbology = symbolize(display[column.name], column, scheme=scheme, k=k, bins=bins)
+    _indicator_layer(m, display, column, symbology, city_value=city_value)
     _finish(m)
     return m
 
@@ -205,26 +132,6 @@ def save_map(m: folium.Map, out_path: Path) -> Path:
     return out_path
 
 
-def ward_ranks(values: pd.Series, column: ColumnInfo) -> pd.Series:
-    """Rank wards, 1 = worst (or 1 = highest when the column has no direction).
-
-    Parameters
-    ----------
-    values : pandas.Series of float
-        One value per ward; NaN gets no rank.
-    column : ColumnInfo
-        ``higher_is_worse`` sets the direction: ``True`` and ``None`` rank the
-        highest value 1, ``False`` ranks the lowest value 1.
-
-    Returns
-    -------
-    pandas.Series
-        Nullable integer ranks; ties share the smallest rank.
-    """
-    ascending = column.higher_is_worse is False
-    return values.rank(ascending=ascending, method="min").astype("Int64")
-
-
 def _display_wards(
     wards: gpd.GeoDataFrame, columns: Sequence[ColumnInfo], simplify_m: float
 ) -> gpd.GeoDataFrame:
@@ -233,36 +140,43 @@ def _display_wards(
     if missing:
         msg = f"the ward table has no column {missing}; it has {list(wards.columns)}."
         fix = "compute the indicators first, or map only columns the table has."
-        msg_0 = "wards"
-        raise LayerSchemaError(msg_0, None, msg, fix)
-    return display_geometry(wards[[*needed, wards.geometry.name]], "wards", tolerance_m=simplify_m)
+        layer = "wards"
+        raise LayerSchemaError(layer, None, msg, fix)
+    keep = [*needed, *(["area_ha"] if "area_ha" in wards.columns else [])]
+    return display_geometry(wards[[*keep, wards.geometry.name]], "wards", tolerance_m=simplify_m)
 
 
 def _indicator_layer(
     m: folium.Map,
     display: gpd.GeoDataFrame,
     column: ColumnInfo,
-    classes: Classification,
+    symbology: Symbology,
     *,
     city_value: float | None,
-    overlay: bool = False,
-    show: bool = True,
 ) -> None:
-    values = pd.Series(display[column.name].to_numpy(dtype="float64", na_value=np.nan))
-    colors = [classes.colors[i] if i >= 0 else NO_DATA_COLOR for i in classes.assign(values)]
-    props = _tooltips(display, column, values, city_value)
-    for p, color in zip(props, colors, strict=True):
-        p["fill"] = color
-    label = column.label + (f" ({column.unit})" if column.unit else "")
+    facts = indicator_facts(
+        display, column, {} if city_value is None else {column.name: city_value}
+    )
+    props = []
+    for i, (name, color) in enumerate(zip(display["ward_name"], symbology.colors, strict=True)):
+        rows = [[column.label, facts.values[i]]]
+        if facts.rank_note:
+            rows.append(["Rank", f"{facts.ranks[i]} ({facts.rank_note})"])
+        if facts.city:
+            rows.append([facts.city_label, facts.city])
+        props.append({"title": str(name), "rows": rows, "fill": color})
     layer = folium.GeoJson(
         to_features(display, props),
-        name=escape_html(label),
+        name=escape_html(symbology.title),
         style_function=_style,
-        overlay=overlay,
-        show=show,
+        overlay=True,
     ).add_to(m)
     add_script(m, f"CoventryGeo.bindInfo({layer.get_name()});")
-    legend = _legend(label, classes, column.unit, has_missing=bool(values.isna().any()))
+    legend = {
+        "title": symbology.title,
+        "items": [{"color": e.color, "label": e.label} for e in symbology.entries]
+        + [{"color": "#ffffff", "label": f"Classes: {symbology.method}", "line": True}],
+    }
     add_script(
         m, f"CoventryGeo.linkLegend({m.get_name()}, {layer.get_name()}, {script_json(legend)});"
     )
@@ -271,37 +185,10 @@ def _indicator_layer(
 def _style(feature: dict[str, Any]) -> dict[str, Any]:
     return {
         "fillColor": feature["properties"]["fill"],
-        "fillOpacity": 0.8,
+        "fillOpacity": 0.85,
         "color": "#333333",
         "weight": 1,
     }
-
-
-def _tooltips(
-    display: gpd.GeoDataFrame, column: ColumnInfo, values: pd.Series, city_value: float | None
-) -> list[dict[str, Any]]:
-    ranks = ward_ranks(values, column)
-    count = int(values.notna().sum())
-    direction = "highest" if column.higher_is_worse is None else "worst"
-    city = None if city_value is None else format_value(float(city_value), column.unit)
-    props = []
-    for name, value, rank in zip(display["ward_name"], values, ranks, strict=True):
-        rows = [[column.label, format_value(value, column.unit)]]
-        rows.append(["Rank", "–" if pd.isna(rank) else f"{rank} of {count} (1 = {direction})"])
-        if city is not None:
-            rows.append(["City", city])
-        props.append({"title": str(name), "rows": rows})
-    return props
-
-
-def _legend(label: str, classes: Classification, unit: str, *, has_missing: bool) -> dict[str, Any]:
-    items = [
-        {"color": color, "label": text}
-        for color, text in zip(classes.colors, classes.labels(unit), strict=True)
-    ]
-    if has_missing:
-        items.append({"color": NO_DATA_COLOR, "label": "No data"})
-    return {"title": label, "items": items}
 
 
 def _finish(m: folium.Map) -> None:

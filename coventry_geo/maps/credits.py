@@ -56,7 +56,7 @@ class Credits:
         return list(dict.fromkeys(line for line in out if line))
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready form (for cache keys)."""
+        """Return a JSON-ready form (for cache keys)."""
         return {
             "study": self.study,
             "base": list(self.base),
@@ -98,7 +98,7 @@ def map_credits(study: Study, plan: EvidencePlan, evidence: Evidence | None = No
 
 
 def _closure(name: str, after: dict[str, tuple[str, ...]]) -> list[str]:
-    """The step and every step it uses, directly or not, the step itself first."""
+    """Return the step and every step it uses, directly or not, the step itself first."""
     seen: list[str] = []
     todo = [name]
     while todo:

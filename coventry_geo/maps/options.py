@@ -43,8 +43,9 @@ class MapOptions:
         Classification per column.
     bins : dict of str to list of float
         Fixed upper class bounds per column (the column then uses ``fixed``).
-    default : str
-        Indicator shown when the web map opens.
+    default : str or None
+        Indicator shown when the web map opens (None: the composite risk index, else
+        the first headline indicator the study has).
     report : tuple of str or None
         Columns of the report maps; ``None``: the headline set; ``("all",)``: every one.
     formats : tuple of str
@@ -69,7 +70,7 @@ class MapOptions:
     k: int = 5
     schemes: dict[str, str] = field(default_factory=dict)
     bins: dict[str, list[float]] = field(default_factory=dict)
-    default: str = "risk_index"
+    default: str | None = None
     report: tuple[str, ...] | None = None
     formats: tuple[str, ...] = ("png", "pdf")
     dpi: int = 300
@@ -102,48 +103,56 @@ class _Reader:
         self.manifest = manifest
 
     def fail(self, key: str, value: Any, expected: str, fix: str = "") -> ManifestError:
-        msg = (
-            f"manifest {self.manifest}: [maps] {key} = {value!r}: expected {expected}."
-            + (f" Fix: {fix}" if fix else "")
+        msg = f"manifest {self.manifest}: [maps] {key} = {value!r}: expected {expected}." + (
+            f" Fix: {fix}" if fix else ""
         )
         return ManifestError(msg)
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.table.get(key, default)
         if not isinstance(value, bool):
-            raise self.fail(key, value, "true or false")
+            error = self.fail(key, value, "true or false")
+            raise error
         return value
 
     def integer(self, key: str, default: int, low: int, high: int) -> int:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(key, value, f"a whole number from {low} to {high}")
+            error = self.fail(key, value, f"a whole number from {low} to {high}")
+            raise error
         return value
 
     def number(self, key: str, default: float) -> float:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise self.fail(key, value, "a number of metres, 0 or more")
+            error = self.fail(key, value, "a number of metres, 0 or more")
+            raise error
         return float(value)
 
     def choice(self, key: str, value: Any, choices: tuple[str, ...]) -> str:
         if not isinstance(value, str) or value not in choices:
-            raise self.fail(key, value, f"one of {', '.join(choices)}")
+            error = self.fail(key, value, f"one of {', '.join(choices)}")
+            raise error
         return value
 
     def column(self, key: str, value: Any, known: list[str]) -> str:
         if not isinstance(value, str):
-            raise self.fail(key, value, "an indicator column name (text)")
+            error = self.fail(key, value, "an indicator column name (text)")
+            raise error
         if value not in known:
             near = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
             hint = f"did you mean '{near[0]}'? " if near else ""
-            raise self.fail(key, value, "a registered indicator column", f"{hint}see docs/indicators.md.")
+            error = self.fail(
+                key, value, "a registered indicator column", f"{hint}see docs/indicators.md."
+            )
+            raise error
         return value
 
     def table_of(self, key: str) -> Mapping[str, Any]:
         value = self.table.get(key, {})
         if not isinstance(value, Mapping):
-            raise self.fail(key, value, "a table ([maps." + key + "]) of column = value")
+            error = self.fail(key, value, "a table ([maps." + key + "]) of column = value")
+            raise error
         return value
 
 
@@ -183,7 +192,7 @@ def map_options(table: Mapping[str, Any], *, manifest: str = "manifest") -> MapO
             read.column(f"bins.{n}", n, known): _bounds(read, f"bins.{n}", b)
             for n, b in read.table_of("bins").items()
         },
-        default=read.column("default", table.get("default", "risk_index"), known),
+        default=read.column("default", table["default"], known) if "default" in table else None,
         report=_report(read, known),
         formats=_formats(read),
         dpi=read.integer("dpi", 300, 72, 1200),
@@ -222,7 +231,8 @@ def _bounds(read: _Reader, key: str, value: Any) -> list[float]:
         isinstance(b, (int, float)) and not isinstance(b, bool) for b in value
     )
     if not numbers or not value or any(b >= c for b, c in zip(value[:-1], value[1:], strict=False)):
-        raise read.fail(key, value, "a list of increasing numbers (upper class bounds)")
+        error = read.fail(key, value, "a list of increasing numbers (upper class bounds)")
+        raise error
     return [float(b) for b in value]
 
 
@@ -233,14 +243,16 @@ def _report(read: _Reader, known: list[str]) -> tuple[str, ...] | None:
     if value == "all":
         return ("all",)
     if not isinstance(value, list) or not value:
-        raise read.fail("report", value, '"all" or a list of indicator column names')
+        error = read.fail("report", value, '"all" or a list of indicator column names')
+        raise error
     return tuple(read.column("report", name, known) for name in value)
 
 
 def _formats(read: _Reader) -> tuple[str, ...]:
     value = read.table.get("formats", ["png", "pdf"])
     if not isinstance(value, list) or not value:
-        raise read.fail("formats", value, f"a list of {', '.join(FORMATS)}")
+        error = read.fail("formats", value, f"a list of {', '.join(FORMATS)}")
+        raise error
     return tuple(dict.fromkeys(read.choice("formats", f, FORMATS) for f in value))
 
 
@@ -250,12 +262,14 @@ def _tiles(read: _Reader) -> TileSource | None:
         return None
     text = read.table.get("tiles_attribution")
     if not isinstance(url, str) or not url:
-        raise read.fail("tiles_url", url, "a tile URL template (text)")
+        error = read.fail("tiles_url", url, "a tile URL template (text)")
+        raise error
     if not isinstance(text, str) or not text:
-        raise read.fail(
+        error = read.fail(
             "tiles_attribution",
             text,
             "the basemap's licence text",
             "tiles_url needs tiles_attribution, shown on every map.",
         )
+        raise error
     return TileSource(url, text)

@@ -1,90 +1,45 @@
-"""The maps a run writes: the combined ward map and one static PNG per indicator.
+"""The maps a run writes: the interactive ward map and the report maps.
 
-Options come from the manifest's ``[maps]`` table (:func:`map_options`):
-``scheme`` (quantiles | natural_breaks | fixed), ``k``, ``[maps.bins]`` (column
-name to upper class bounds), ``tiles_url`` and ``tiles_attribution`` (a basemap;
-default none) and ``simplify_m``.
+:func:`write_ward_maps` writes ``wards_map.html`` (every indicator, one selector)
+and, unless ``[maps] static = false``, the report maps ``maps/<column>.<format>``:
+by default the headline set (:data:`coventry_geo.styles.HEADLINE`), or the columns
+``[maps] report`` names, or all of them (``report = "all"``), drawn in worker
+processes when there are enough of them. Options come from the manifest's
+``[maps]`` table (:func:`~coventry_geo.maps.options.map_options`, docs/maps.md).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-
-from coventry_geo.columns import ColumnInfo, registered_columns
-from coventry_geo.errors import ManifestError
+from coventry_geo.columns import ColumnInfo, column_info, registered_columns
 from coventry_geo.indicators import load_families
-from coventry_geo.maps._page import TileSource
-from coventry_geo.maps.choropleth import SIMPLIFY_M, save_map, ward_map
-from coventry_geo.maps.static import static_choropleth
+from coventry_geo.maps._parallel import run_jobs
+from coventry_geo.maps.classify import format_value
+from coventry_geo.maps.credits import Credits
+from coventry_geo.maps.options import MapOptions, map_options
+from coventry_geo.styles import REFERENCES, map_style
 
-__all__ = ["MapOptions", "map_options", "mapped_columns", "write_ward_maps"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
 
-_KEYS = {"scheme", "k", "bins", "tiles_url", "tiles_attribution", "simplify_m", "static"}
+    import geopandas as gpd
 
+    from coventry_geo.maps.static import ReportMap
+    from coventry_geo.settings import Settings
 
-@dataclass(frozen=True)
-class MapOptions:
-    """Classification and display options of the ward maps."""
+__all__ = [
+    "MapOptions",
+    "map_options",
+    "mapped_columns",
+    "reference_notes",
+    "write_report_maps",
+    "write_ward_maps",
+]
 
-    scheme: str = "quantiles"
-    k: int = 5
-    bins: dict[str, list[float]] = field(default_factory=dict)
-    tiles: TileSource | None = None
-    simplify_m: float = SIMPLIFY_M
-    static: bool = True
-
-
-def map_options(table: Mapping[str, Any], *, manifest: str = "manifest") -> MapOptions:
-    """Read the manifest's ``[maps]`` table.
-
-    Parameters
-    ----------
-    table : mapping
-        The ``[maps]`` table.
-    manifest : str, keyword-only
-        The manifest's path, for messages.
-
-    Returns
-    -------
-    MapOptions
-
-    Raises
-    ------
-    ManifestError
-        For an unknown key, or a tile URL without its attribution.
-    """
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        hint = difflib.get_close_matches(unknown[0], list(_KEYS), n=1)
-        near = f" (did you mean '{hint[0]}'?)" if hint else ""
-        msg = (
-            f"manifest {manifest}: unknown [maps] key '{unknown[0]}'{near}. "
-            f"Known: {', '.join(sorted(_KEYS))}."
-        )
-        raise ManifestError(msg)
-    tiles = None
-    if "tiles_url" in table:
-        if not table.get("tiles_attribution"):
-            msg = (
-                f"manifest {manifest}: [maps] tiles_url needs tiles_attribution (the basemap's "
-                "licence text, shown on every map)."
-            )
-            raise ManifestError(msg)
-        tiles = TileSource(str(table["tiles_url"]), str(table["tiles_attribution"]))
-    return MapOptions(
-        scheme=str(table.get("scheme", "quantiles")),
-        k=int(table.get("k", 5)),
-        bins={str(k): [float(b) for b in v] for k, v in dict(table.get("bins", {})).items()},
-        tiles=tiles,
-        simplify_m=float(table.get("simplify_m", SIMPLIFY_M)),
-        static=bool(table.get("static", True)),
-    )
+logger = logging.getLogger(__name__)
 
 
 def mapped_columns(wards: gpd.GeoDataFrame) -> list[ColumnInfo]:
@@ -93,7 +48,37 @@ def mapped_columns(wards: gpd.GeoDataFrame) -> list[ColumnInfo]:
     return [
         c
         for c in registered_columns()
-        if c.name in wards.columns and c.name not in ("ward_id", "ward_name")
+        if c.name in wards.columns and map_style(c).kind != "identifier"
+    ]
+
+
+def reference_notes(column: ColumnInfo, settings: Settings | None, values: Any) -> list[str]:
+    """Return the reference values stated on a column's maps (canopy baseline, target).
+
+    Parameters
+    ----------
+    column : ColumnInfo
+    settings : Settings or None
+        The study's settings (None: no references).
+    values : array-like
+        The wards' values, counted against the last reference (the target).
+
+    Returns
+    -------
+    list of str
+    """
+    refs = REFERENCES.get(column.name, ())
+    if settings is None or not refs:
+        return []
+    parts = [
+        f"{label} {format_value(getattr(settings, attr), column.unit)}" for label, attr in refs
+    ]
+    target = float(getattr(settings, refs[-1][1]))
+    numbers = [float(v) for v in values if v == v and v is not None]
+    reached = sum(v >= target for v in numbers)
+    return [
+        f"Reference values (settings): {', '.join(parts)}.",
+        f"{reached} of {len(numbers)} wards at or above the {refs[-1][0]}.",
     ]
 
 
@@ -102,11 +87,13 @@ def write_ward_maps(
     folder: Path,
     *,
     title: str,
-    attribution: Sequence[str],
+    credits: Credits | Sequence[str],
     city_values: Mapping[str, float],
     options: MapOptions,
+    settings: Settings | None = None,
+    notice: str | None = None,
 ) -> list[Path]:
-    """Write the combined interactive ward map and, if asked, one PNG per indicator.
+    """Write the interactive ward map and, if asked, the report maps.
 
     Parameters
     ----------
@@ -116,49 +103,113 @@ def write_ward_maps(
         Output folder (normally a staging folder).
     title : str
         Study name (says "synthetic" for the demo).
-    attribution : sequence of str
-        Attribution lines shown on every map.
+    credits : Credits or sequence of str
+        The credits of each indicator's layers (or fixed lines for every map).
     city_values : mapping of str to float
-        City value per column, shown in tooltips.
+        City values, shown beside each ward's.
     options : MapOptions
+    settings : Settings, optional
+        Reference values (canopy baseline and target).
+    notice : str, optional
+        Synthetic-data notice, on every map.
 
     Returns
     -------
     list of Path
-        ``wards_map.html`` (with ``assets/``) and ``maps/<column>.png``.
+        ``wards_map.html``, ``assets/`` and ``maps/<column>.<format>``.
     """
+    from coventry_geo.maps.profiles import profile_links
+    from coventry_geo.maps.wardmap import write_ward_map
+
+    credits = credits if isinstance(credits, Credits) else Credits(base=tuple(credits))
     columns = mapped_columns(wards)
-    m = ward_map(
+    links = profile_links(wards["ward_id"], prefix="profiles/") if options.profiles else None
+    files = write_ward_map(
         wards,
-        columns,
-        attribution=attribution,
+        folder / "wards_map.html",
+        columns=columns,
         title=title,
-        scheme=options.scheme,
-        k=options.k,
-        bins=options.bins,
+        attribution=credits.lines(c.name for c in columns),
         city_values=city_values,
-        tiles=options.tiles,
-        simplify_m=options.simplify_m,
+        options=options,
+        notice=notice,
+        profile_links=links,
+        profiles_index="profiles/index.html" if options.profiles else None,
     )
-    files = [save_map(m, folder / "wards_map.html")]
-    files += sorted(p for p in (folder / "assets").rglob("*") if p.is_file())
     if options.static:
-        (folder / "maps").mkdir(exist_ok=True)
-        for column in columns:
-            files.append(
-                static_choropleth(
-                    wards,
-                    column,
-                    folder / "maps" / f"{column.name}.png",
-                    attribution=attribution,
-                    title=f"{title}: {column.label}",
-                    scheme=_scheme(options, column),
-                    k=options.k,
-                    bins=options.bins.get(column.name),
-                )
-            )
+        present = [c.name for c in columns if wards[c.name].notna().any()]
+        chosen = options.report_columns(present)
+        done = write_report_maps(
+            wards,
+            folder / "maps",
+            [column_info(n) for n in chosen],
+            title=title,
+            credits=credits,
+            city_values=city_values,
+            options=options,
+            settings=settings,
+            notice=notice,
+        )
+        files += [f for report in done for f in report.files]
     return files
 
 
-def _scheme(options: MapOptions, column: ColumnInfo) -> str:
-    return "fixed" if column.name in options.bins else options.scheme
+def write_report_maps(
+    wards: gpd.GeoDataFrame,
+    folder: Path,
+    columns: Sequence[ColumnInfo],
+    *,
+    title: str,
+    credits: Credits,
+    city_values: Mapping[str, float],
+    options: MapOptions,
+    settings: Settings | None = None,
+    notice: str | None = None,
+) -> list[ReportMap]:
+    """Draw the report maps of ``columns`` (in worker processes when worth it).
+
+    Parameters
+    ----------
+    wards : geopandas.GeoDataFrame
+    folder : Path
+        Folder of the maps (``<folder>/<column>.<format>``).
+    columns : sequence of ColumnInfo
+    title, credits, city_values, options, settings, notice
+        As for :func:`write_ward_maps`.
+
+    Returns
+    -------
+    list of ReportMap
+        The files and legend of each map, in the order of ``columns``.
+    """
+    base = [c for c in ("ward_id", "ward_name", "area_ha") if c in wards.columns]
+    jobs = []
+    for column in columns:
+        scheme, bins = options.classes_of(column.name)
+        jobs.append(
+            {
+                "wards": wards[[*base, column.name, wards.geometry.name]],
+                "column": column,
+                "out_base": folder / column.name,
+                "formats": options.formats,
+                "dpi": options.dpi,
+                "title": column.label,
+                "subtitle": f"{title}: wards",
+                "attribution": credits.lines([column.name]),
+                "scheme": scheme,
+                "k": options.k,
+                "bins": bins,
+                "city_values": dict(city_values),
+                "notice": notice,
+                "references": reference_notes(column, settings, wards[column.name]),
+                "labels": options.labels,
+            }
+        )
+    return run_jobs(_draw_report_map, jobs, processes=options.processes)
+
+
+def _draw_report_map(job: dict[str, Any]) -> ReportMap:
+    """Worker entry point: draw one report map."""
+    from coventry_geo.maps.static import write_report_map
+
+    return write_report_map(job.pop("wards"), job.pop("column"), job.pop("out_base"), **job)

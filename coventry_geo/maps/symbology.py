@@ -42,7 +42,15 @@ if TYPE_CHECKING:
     from coventry_geo.columns import ColumnInfo
     from coventry_geo.maps.classify import Scheme
 
-__all__ = ["LegendEntry", "Symbology", "symbolize", "entry_unit", "ZERO_SHARE", "SCHEME_NAMES"]
+__all__ = [
+    "LegendEntry",
+    "Symbology",
+    "symbolize",
+    "entry_unit",
+    "boolean_flags",
+    "ZERO_SHARE",
+    "SCHEME_NAMES",
+]
 
 #: Share of zones at exactly 0 from which 0 gets a class of its own.
 ZERO_SHARE = 0.1
@@ -97,7 +105,7 @@ class Symbology:
         return [self.entries[i].color for i in self.index]
 
     def to_json(self) -> dict[str, Any]:
-        """The legend as a JSON-ready mapping (title, method, entries, each zone's entry)."""
+        """Return the legend as a JSON-ready mapping (title, method, entries, zone entries)."""
         return {
             "title": self.title,
             "method": self.method,
@@ -165,7 +173,7 @@ def symbolize(
 
 
 def entry_unit(unit: str) -> str:
-    """The unit written after each legend number: short units only (the title has them all).
+    """Return the unit written after each legend number: short units only (the title has all).
 
     >>> entry_unit("%"), entry_unit("0-1"), entry_unit("ha per 1,000 residents")
     ('%', '', '')
@@ -284,7 +292,8 @@ def _signed(value: float, unit: str) -> str:
 
 
 def _method(scheme: str, n: int, *, zero: bool, whole: bool) -> str:
-    text = SCHEME_NAMES[scheme].capitalize()
+    name = SCHEME_NAMES[scheme]
+    text = name[0].upper() + name[1:]
     if scheme != "fixed":
         text += f", {n} class{'es' if n != 1 else ''}"
     if whole:
@@ -310,7 +319,9 @@ def _diverging(
     valid = arr[~np.isnan(arr)]
     side = max(1, math.ceil(k / 2))
     sizes = _magnitude_bounds(np.abs(valid), column, scheme=scheme, k=side, bins=bins)
-    magnitude = np.searchsorted(np.asarray(sizes), np.abs(arr), side="left").clip(max=len(sizes) - 1)
+    magnitude = np.searchsorted(np.asarray(sizes), np.abs(arr), side="left").clip(
+        max=len(sizes) - 1
+    )
     below = arr < 0
     lows = (0.0, *sizes[:-1])
     classes: list[tuple[bool, int]] = [(True, m) for m in range(len(sizes) - 1, -1, -1)]
@@ -366,7 +377,7 @@ def _magnitude_bounds(
 
 
 def _boolean(values: ArrayLike, column: ColumnInfo, style: MapStyle, title: str) -> Symbology:
-    flags = _as_flags(values)
+    flags = boolean_flags(values)
     good, bad = BOOLEAN_COLORS["good"], BOOLEAN_COLORS["bad"]
     true_color, false_color = {"asset": (good, bad), "hazard": (bad, good)}.get(
         style.polarity, (good, "#d1e5f0")
@@ -381,7 +392,7 @@ def _boolean(values: ArrayLike, column: ColumnInfo, style: MapStyle, title: str)
     )
 
 
-def _as_flags(values: ArrayLike) -> NDArray[np.int64]:
+def boolean_flags(values: ArrayLike) -> NDArray[np.int64]:
     """1 for true, 0 for false, -1 for missing, from booleans, 0/1 numbers or text."""
     words = {"true": 1, "false": 0, "yes": 1, "no": 0, "1": 1, "0": 0}
     out = []

@@ -1,0 +1,78 @@
+"""Run independent drawing jobs in worker processes when that is faster.
+
+Report maps and ward profiles are independent matplotlib drawings. With several
+of them and more than one core, they are drawn in a
+:class:`concurrent.futures.ProcessPoolExecutor` whose workers start from a
+``forkserver`` (or ``spawn`` where there is none, e.g. on Windows): never by
+``fork``, which is unsafe in a process that runs threads (Dask, progress bars).
+Small batches are drawn in this process, since starting workers costs about a
+second.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["run_jobs", "worker_count", "MIN_JOBS_PER_WORKER", "MAX_WORKERS"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+#: Jobs a worker should get before a pool is worth starting.
+MIN_JOBS_PER_WORKER = 3
+#: Workers used by default (the drawing is light; more mostly costs memory).
+MAX_WORKERS = 4
+
+
+def worker_count(processes: int, jobs: int) -> int:
+    """Return the number of worker processes to use (1 = draw in this process).
+
+    Parameters
+    ----------
+    processes : int
+        Asked for: 0 = automatic (the usable cores, at most :data:`MAX_WORKERS`).
+    jobs : int
+        Number of jobs.
+
+    Returns
+    -------
+    int
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = processes or min(cores or 1, MAX_WORKERS)
+    return max(1, min(wanted, jobs // MIN_JOBS_PER_WORKER if not processes else jobs))
+
+
+def run_jobs(fn: Callable[[T], R], jobs: Sequence[T], *, processes: int = 0) -> list[R]:
+    """Apply a top-level function to each job, in worker processes when worth it.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (workers import it by name).
+    jobs : sequence
+        Picklable arguments, one per call.
+    processes : int, keyword-only
+        Workers (0 = automatic, 1 = in this process).
+
+    Returns
+    -------
+    list
+        Results in the order of ``jobs``. An error raised by a job is raised here.
+    """
+    workers = worker_count(processes, len(jobs))
+    if workers <= 1:
+        return [fn(job) for job in jobs]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    logger.debug("drawing %d jobs in %d %s workers", len(jobs), workers, context.get_start_method())
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(fn, jobs))
