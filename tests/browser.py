@@ -75,14 +75,26 @@ class PageRecord:
 
 
 @contextmanager
-def open_page(html_path: Path, *, wait_rendered: bool = True) -> Iterator[tuple[Page, PageRecord]]:
-    """Open ``html_path`` in headless Chromium and yield the page and its record."""
+def open_page(
+    html_path: Path,
+    *,
+    wait_rendered: bool = True,
+    viewport: tuple[int, int] = (1200, 800),
+    block_network: bool = False,
+) -> Iterator[tuple[Page, PageRecord]]:
+    """Open ``html_path`` in headless Chromium and yield the page and its record.
+
+    ``block_network`` aborts every request that is not a ``file:`` or ``data:`` URL
+    (they are still recorded).
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     record = PageRecord(folder=html_path.parent)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            if block_network:
+                page.route("**/*", _local_only)
             page.on("request", lambda r: record.requests.append(r.url))
             page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
             page.on("pageerror", lambda e: record.page_errors.append(str(e)))
@@ -95,11 +107,17 @@ def open_page(html_path: Path, *, wait_rendered: bool = True) -> Iterator[tuple[
             browser.close()
 
 
+def _local_only(route) -> None:  # noqa: ANN001 (playwright Route)
+    url = route.request.url
+    if url.startswith(("file:", "data:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Keep a screenshot of ``page`` as ``test-artifacts/<name>.png``."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
-
-

@@ -86,7 +86,7 @@ def test_run_killed_while_storing_a_cache_entry_leaves_the_cache_usable(tiny_stu
     assert any((cache / "tmp").iterdir())  # a half-written entry, outside steps/
     assert not (tmp_path / "out").exists()
     result = run_study(open_study(manifest))
-    assert result.computed == ["wards", "family:heat", "tables", "maps"]
+    assert result.computed == ["wards", "family:heat", "tables", "maps", "profiles"]
     assert not any((cache / "tmp").iterdir())
     assert _cache_entries_complete(cache)
 

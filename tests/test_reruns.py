@@ -16,7 +16,7 @@ from tests.conftest import X0, Y0
 
 W1 = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
 W1_WEST_HALF = shapely.box(X0, Y0, X0 + 500, Y0 + 1000)
-ALL_STEPS = ["wards", "family:flood", "family:heat", "tables", "maps"]
+ALL_STEPS = ["wards", "family:flood", "family:heat", "tables", "maps", "profiles"]
 
 
 def _hashes(folder):
@@ -72,7 +72,7 @@ def test_changing_one_layer_recomputes_only_its_steps(flood_study, tmp_path):
     _run(flood_study)
     _write_flood(tmp_path / "flood.gpkg", W1)  # now FZ3 over the whole of W1
     result = _run(flood_study)
-    assert result.computed == ["family:flood", "tables", "maps"]
+    assert result.computed == ["family:flood", "tables", "maps", "profiles"]
     assert [s.name for s in result.steps if s.cached] == ["wards", "family:heat"]
     csv = pd.read_csv(result.out_dir / "wards.csv").set_index("ward_id")
     assert csv.loc["W1", "fz3_area_pct"] == pytest.approx(100.0)
@@ -82,7 +82,13 @@ def test_changing_settings_recomputes_the_families_but_not_the_base_table(flood_
     _run(flood_study)
     with flood_study.open("a", encoding="utf-8") as fh:
         fh.write("\n[settings]\nhot_spot_threshold_c = 2.0\n")
-    assert _run(flood_study).computed == ["family:flood", "family:heat", "tables", "maps"]
+    assert _run(flood_study).computed == [
+        "family:flood",
+        "family:heat",
+        "tables",
+        "maps",
+        "profiles",
+    ]
 
 
 def test_force_recomputes_everything(flood_study):
@@ -96,7 +102,7 @@ def test_cached_results_give_the_same_files_as_a_cold_run(flood_study, tmp_path)
     partly_cached = _run(flood_study)
     cold = _run(flood_study, out_dir=tmp_path / "cold", use_cache=False)
     assert cold.computed == ALL_STEPS
-    for name in ("wards.csv", "city.csv"):  # (folium gives maps random element ids)
+    for name in ("wards.csv", "city.csv", "wards_map.html", "profiles/W1.html"):
         assert (cold.out_dir / name).read_bytes() == (partly_cached.out_dir / name).read_bytes()
     pd.testing.assert_frame_equal(
         pd.DataFrame(partly_cached.wards.drop(columns="geometry")),

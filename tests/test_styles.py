@@ -128,7 +128,8 @@ def test_diverging_is_centred_on_zero() -> None:
     mirror = symbolize([-1.6, 1.6, -0.1, 0.1], ANOMALY, k=4)
     labels = [e.label for e in mirror.entries]
     assert len(labels) == 4
-    assert labels[0].startswith("\u22121.6") and labels[-1].endswith("1.6 °C")
+    assert labels[0].startswith("\u22121.6")
+    assert labels[-1].endswith("1.6 °C")
     assert mirror.colors[:2] == [mirror.entries[0].color, mirror.entries[-1].color]
     assert "Centred on 0" in sym.method
 
