@@ -1,15 +1,25 @@
-"""Benchmark of the green-and-blue site on the demo city: folder size and render time.
+"""Benchmark of the maps on the demo city: the maps step side by side with the all-columns mode.
 
-Run: ``.venv/bin/python benchmarks/maps.py [--runs 5]``. Generates the demo city in
-``benchmarks/data/`` (git-ignored), runs everything on it (``coventry-geo run``), opens
-the published green-and-blue site and the combined ward map ``--runs`` times in headless
-Chromium and prints their folder sizes and render times (navigation start to the page's
-``data-rendered`` flag, i.e. every layer drawn and the canopy image loaded).
+Run: ``.venv/bin/python benchmarks/maps.py [--runs 3]``. Generates the demo city in
+``benchmarks/data/`` (git-ignored) and runs everything on it once (``coventry-geo run``;
+later runs read the cache). Then, in one run:
+
+1. the maps step as a run does it by default: ``wards_map.html`` and the headline report
+   maps (A4, 300 dpi PNG and PDF, ward labels), drawn in worker processes;
+2. the previous all-columns mode: one PNG per indicator column (``[maps] report = "all"``,
+   PNG only, 150 dpi, no labels, in this process), as the step did before;
+
+and prints the time of each (best of ``--runs``), their ratio and the files' sizes; then
+the ward profiles step, and the render time of the ward map and the green-and-blue site
+in headless Chromium (navigation start to the page's ``data-rendered`` flag).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+import shutil
 import statistics
 import sys
 import time
@@ -20,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from coventry_geo import open_study, run_study  # noqa: E402
 from coventry_geo.demo import generate_demo  # noqa: E402
+from coventry_geo.pipeline import _map_inputs  # noqa: E402
 from tests.browser import open_page  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "maps"
@@ -32,33 +43,95 @@ def folder_mb(folder: Path) -> float:
 def render_ms(index: Path, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
-        with open_page(index) as (page, record):
+        with open_page(index, viewport=(1400, 1000)) as (page, record):
             times.append(page.evaluate("window.coventryGeoRenderMs"))
             if record.problems():
                 raise SystemExit(f"page problems: {record.problems()}")
     return times
 
 
+def best_of(runs: int, write) -> tuple[float, list[Path]]:
+    """Best wall time of ``runs`` calls of ``write(folder)`` into a fresh folder each time."""
+    best, files = float("inf"), []
+    for i in range(runs):
+        folder = DATA / "bench" / str(i)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        start = time.perf_counter()
+        files = write(folder)
+        best = min(best, time.perf_counter() - start)
+    return best, files
+
+
+def size_mb(files: list[Path]) -> float:
+    return sum(f.stat().st_size for f in files if f.suffix in (".png", ".pdf", ".html")) / 1024**2
+
+
 def main() -> None:
+    from coventry_geo.maps.profiles import write_ward_profiles
+    from coventry_geo.maps.report import write_ward_maps
+
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     manifest = generate_demo(DATA / "layers")
-    start = time.perf_counter()
-    result = run_study(open_study(manifest), out_dir=DATA / "out")
-    print(f"full run on the demo city: {time.perf_counter() - start:.1f} s")
-    index = result.out_dir / "greenblue" / "index.html"
-    times = render_ms(index, args.runs)
-    print(f"green-and-blue site: folder {folder_mb(index.parent):.2f} MB")
+    study = open_study(manifest)
+    result = run_study(study, out_dir=DATA / "out")
+    evidence = result.evidence
+    default = _map_inputs(study, evidence)
+    profile_inputs = {k: v for k, v in default.items() if k != "settings"}
+    all_columns = {
+        **default,
+        "options": dataclasses.replace(
+            default["options"],
+            report=("all",),
+            formats=("png",),
+            dpi=150,
+            labels=False,
+            processes=1,
+        ),
+    }
+    print(f"demo city: {len(evidence.wards)} wards, cores usable: {len(os.sched_getaffinity(0))}")
+
+    def maps_step(options):
+        return lambda folder: write_ward_maps(
+            evidence.wards, folder, city_values=evidence.city, **options
+        )
+
+    new, new_files = best_of(args.runs, maps_step(default))
+    old, old_files = best_of(args.runs, maps_step(all_columns))
+    n_new = sum(f.suffix == ".png" for f in new_files)
+    n_old = sum(f.suffix == ".png" for f in old_files)
     print(
-        f"  render ms over {args.runs} runs: median {statistics.median(times):.0f}, "
-        f"min {min(times):.0f}, max {max(times):.0f}"
+        f"maps step, default ({n_new} report maps, PNG 300 dpi + PDF, labels, workers): "
+        f"{new:.1f} s, {size_mb(new_files):.1f} MB"
+    )
+    print(
+        f"maps step, all-columns mode ({n_old} PNGs, 150 dpi, one process): "
+        f"{old:.1f} s, {size_mb(old_files):.1f} MB"
+    )
+    print(f"ratio all-columns / default: {old / new:.2f}")
+    took, files = best_of(
+        1, lambda folder: write_ward_profiles(evidence, folder / "profiles", **profile_inputs)
+    )
+    print(
+        f"profiles step: {len(evidence.wards)} wards, HTML + PDF: {took:.1f} s, "
+        f"{size_mb(files):.1f} MB"
     )
     page = result.out_dir / "wards_map.html"
     times = render_ms(page, args.runs)
-    size = page.stat().st_size / 1024**2 + folder_mb(result.out_dir / "assets")
-    print(f"ward map ({len(result.wards)} wards, every indicator): {size:.2f} MB, "
-          f"render ms median {statistics.median(times):.0f}")
+    print(
+        f"ward map: {page.stat().st_size / 1024:.0f} kB + assets "
+        f"{folder_mb(result.out_dir / 'assets'):.2f} MB, render ms median "
+        f"{statistics.median(times):.0f}"
+    )
+    index = result.out_dir / "greenblue" / "index.html"
+    times = render_ms(index, args.runs)
+    print(
+        f"green-and-blue site: folder {folder_mb(index.parent):.2f} MB, render ms median "
+        f"{statistics.median(times):.0f}, min {min(times):.0f}, max {max(times):.0f}"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pyogrio
 import pytest
+
+from coventry_geo.styles import HEADLINE
+from tests.browser import open_page, requires_chromium
 
 
 def test_every_family_is_computed(demo_run):
@@ -56,4 +60,29 @@ def test_published_outputs_are_in_place(demo_run):
         "greenblue/index.html",
     ):
         assert (out / name).is_file(), name
-    assert len(list((out / "maps").glob("*.png"))) > 30
+    headline = [n for n in HEADLINE if n in demo_run.wards.columns]
+    assert sorted(p.stem for p in (out / "maps").glob("*.png")) == sorted(headline)
+    assert sorted(p.stem for p in (out / "maps").glob("*.pdf")) == sorted(headline)
+    assert 12 <= len(headline) <= 16
+    ids = sorted(demo_run.wards["ward_id"])
+    assert sorted(p.stem for p in (out / "profiles").glob("*.pdf")) == ids
+    assert sorted(p.stem for p in (out / "profiles").glob("*.html")) == sorted([*ids, "index"])
+
+
+def test_demo_maps_credit_only_the_synthetic_layers_and_say_so(demo_run):
+    page = (demo_run.out_dir / "wards_map.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in page
+    assert "synthetic (coventry_geo.demo, seed 2026) (CC0 (synthetic))" in page
+    assert page.count("CC0 (synthetic)") == 1  # each source once, not once per layer
+    assert (demo_run.out_dir / "wards_map.html").stat().st_size < 400_000
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_demo_profile_prints_on_one_page(demo_run):
+    for ward_id in sorted(demo_run.wards["ward_id"])[:6]:
+        page_path = demo_run.out_dir / "profiles" / f"{ward_id}.html"
+        with open_page(page_path, wait_rendered=False) as (page, record):
+            pdf = page.pdf(prefer_css_page_size=True)
+            assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, ward_id
+            assert record.problems() == []

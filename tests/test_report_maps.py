@@ -288,3 +288,19 @@ def test_a_column_of_another_kind_is_mapped_by_its_rules(grid, tmp_path) -> None
         grid.assign(x_pct=np.linspace(0, 80, 9)), share, tmp_path / "x", formats=("png",), dpi=DPI
     )
     assert done.legend.title == "Share (%)"
+
+
+def test_every_maps_key_is_documented() -> None:
+    from pathlib import Path
+
+    from coventry_geo.maps.options import _KEYS
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "maps.md").read_text(encoding="utf-8")
+    missing = [key for key in _KEYS if f"| `{key}` |" not in docs]
+    assert missing == [], f"[maps] keys missing from docs/maps.md: {missing}"
+    images = [line for line in docs.splitlines() if "](img/" in line]
+    for line in images:
+        name = line.split("](img/")[1].split(")")[0]
+        image = Path(__file__).resolve().parents[1] / "docs" / "img" / name
+        assert image.is_file(), name
+        assert image.stat().st_size < 300_000, name

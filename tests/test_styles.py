@@ -105,7 +105,7 @@ def test_counts_have_whole_bounds_and_a_zero_class() -> None:
     lows_highs = [[int(x.replace(",", "")) for x in re.findall(r"[\d,]+", t)] for t in labels[1:]]
     for (_, hi), (lo, _) in zip(lows_highs[:-1], lows_highs[1:], strict=True):
         assert lo == hi + 1  # whole-number classes that meet without a gap or an overlap
-    assert "zones at 0 in a class of their own" in sym.method
+    assert "0 in a class of its own" in sym.method
     assert sym.index[:6] == (0, 0, 0, 0, 0, 0)
 
 

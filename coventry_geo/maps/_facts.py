@@ -103,7 +103,8 @@ def value_text(value: object, column: ColumnInfo, style: MapStyle | None = None)
     unit = "" if column.unit in _SCALES else column.unit
     if style.kind in ("count", "rank") and not math.isnan(number):
         number = float(round(number))
-    return format_value(number, unit)
+    text = format_value(number, unit)
+    return "\u2212" + text[1:] if text.startswith("-") else text  # a true minus sign
 
 
 def ward_ranks(values: pd.Series, column: ColumnInfo) -> pd.Series:

@@ -129,7 +129,7 @@ def report_map_figure(
     facts = indicator_facts(wards, column, city_values)
     extra = [f"{facts.city_label}: {facts.city}"] if facts.city else []
     if facts.rank_note and symbology.title != column.label:
-        extra.append(f"Rank among {len(wards)} wards: {facts.rank_note} (shown on the web map)")
+        extra.append(f"Ward ranks ({facts.rank_note} of {len(wards)}): ward map and profiles")
     _legend(side, symbology, [*extra, *references], column.description)
     fig.text(0.02, 0.012, "\n".join(lines), fontsize=6.5, color="#333333", va="bottom")
     return fig

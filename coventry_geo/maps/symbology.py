@@ -13,7 +13,7 @@ entries that explain them, following the column's :class:`~coventry_geo.styles.M
   0), coloured on a diverging ramp centred on 0, so that equal colour strength
   means an equal distance from 0;
 - ``boolean``: the categories ("meets" / "does not meet", "yes" / "no") and
-  "unknown", with the number of zones in each;
+  "unknown", with how many zones are in each;
 - ``rank``: ranks in classes, rank 1 in the strongest colour.
 
 The legend title names the unit and :attr:`Symbology.method` the classification.
@@ -299,7 +299,7 @@ def _method(scheme: str, n: int, *, zero: bool, whole: bool) -> str:
     if whole:
         text += ", whole numbers"
     if zero:
-        text += "; zones at 0 in a class of their own"
+        text += "; 0 in a class of its own"
     return text
 
 
@@ -388,7 +388,7 @@ def _boolean(values: ArrayLike, column: ColumnInfo, style: MapStyle, title: str)
     index = np.where(flags == 1, 0, np.where(flags == 0, 1, -1))
     missing = f"unknown ({int((index < 0).sum())})"
     return _with_missing(
-        column.name, title, "Categories (number of zones)", entries, index, missing
+        column.name, title, "Categories (how many of each)", entries, index, missing
     )
 
 
