@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from coventry_geo.errors import LayerCRSError
+from coventry_geo.errors import LayerCRSError, LayerSchemaError
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["display_geometry", "to_features"]
+__all__ = ["display_geometry", "display_wards", "to_features"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,27 @@ def display_geometry(gdf: gpd.GeoDataFrame, layer: str, *, tolerance_m: float) -
     out = keep.set_geometry(shapely.make_valid(geoms), crs=gdf.crs).to_crs(4326)
     rounded = shapely.transform(np.asarray(out.geometry.array), _round)
     return out.set_geometry(rounded, crs=4326)
+
+
+def display_wards(
+    wards: gpd.GeoDataFrame, columns: list[str], *, tolerance_m: float
+) -> gpd.GeoDataFrame:
+    """Return the wards' ids, names, ``columns`` (and ``area_ha``) with display geometry.
+
+    Raises
+    ------
+    LayerSchemaError
+        If a column is missing from the ward table.
+    """
+    needed = ["ward_id", "ward_name", *columns]
+    missing = [name for name in needed if name not in wards.columns]
+    if missing:
+        msg = f"the ward table has no column {missing}; it has {list(wards.columns)}."
+        fix = "compute the indicators first, or map only columns the table has."
+        layer = "wards"
+        raise LayerSchemaError(layer, None, msg, fix)
+    keep = list(dict.fromkeys([*needed, "area_ha"])) if "area_ha" in wards.columns else needed
+    return display_geometry(wards[[*keep, wards.geometry.name]], "wards", tolerance_m=tolerance_m)
 
 
 def _simplify(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:

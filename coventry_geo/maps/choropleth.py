@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 
-from coventry_geo.errors import LayerSchemaError
 from coventry_geo.maps._assets import copy_assets, write_atomic
 from coventry_geo.maps._facts import indicator_facts, ward_ranks
-from coventry_geo.maps._geometry import display_geometry, to_features
+from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
 from coventry_geo.maps._page import TileSource, add_script, mark_rendered, offline_map
 from coventry_geo.maps.options import SIMPLIFY_M
@@ -89,7 +88,7 @@ def ward_choropleth(
     ManifestError
         If the classification options are invalid.
     """
-    display = _display_wards(wards, [column], simplify_m)
+    display = display_wards(wards, [column.name], tolerance_m=simplify_m)
     m = offline_map(
         title=title or column.label,
         bounds=display.total_bounds,
@@ -130,20 +129,6 @@ def save_map(m: folium.Map, out_path: Path) -> Path:
     write_atomic(out_path, html)
     logger.info("wrote map %s (%d kB)", out_path, len(html) // 1000)
     return out_path
-
-
-def _display_wards(
-    wards: gpd.GeoDataFrame, columns: Sequence[ColumnInfo], simplify_m: float
-) -> gpd.GeoDataFrame:
-    needed = ["ward_id", "ward_name", *(c.name for c in columns)]
-    missing = [name for name in needed if name not in wards.columns]
-    if missing:
-        msg = f"the ward table has no column {missing}; it has {list(wards.columns)}."
-        fix = "compute the indicators first, or map only columns the table has."
-        layer = "wards"
-        raise LayerSchemaError(layer, None, msg, fix)
-    keep = [*needed, *(["area_ha"] if "area_ha" in wards.columns else [])]
-    return display_geometry(wards[[*keep, wards.geometry.name]], "wards", tolerance_m=simplify_m)
 
 
 def _indicator_layer(

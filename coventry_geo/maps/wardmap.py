@@ -37,7 +37,7 @@ from coventry_geo.maps._assets import (
     write_atomic,
 )
 from coventry_geo.maps._facts import indicator_facts
-from coventry_geo.maps._geometry import display_geometry, to_features
+from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
 from coventry_geo.maps.options import MapOptions
 from coventry_geo.maps.symbology import symbolize
@@ -135,7 +135,7 @@ def ward_map_html(
         msg = "the ward table has no indicator column with a value to map."
         layer = "wards"
         raise LayerSchemaError(layer, None, msg, "compute some indicators first.")
-    display = _display(wards, shown, options.simplify_m)
+    display = display_wards(wards, [c.name for c in shown], tolerance_m=options.simplify_m)
     ids = [str(i) for i in display["ward_id"]]
     links = profile_links or {}
     props = [
@@ -243,20 +243,6 @@ def write_ward_map(
     write_atomic(out_path, html)
     logger.info("wrote ward map %s (%d kB)", out_path, len(html) // 1000)
     return [out_path, *assets]
-
-
-def _display(
-    wards: gpd.GeoDataFrame, columns: Sequence[ColumnInfo], simplify_m: float
-) -> gpd.GeoDataFrame:
-    needed = ["ward_id", "ward_name", *(c.name for c in columns)]
-    missing = [name for name in needed if name not in wards.columns]
-    if missing:
-        msg = f"the ward table has no column {missing}; it has {list(wards.columns)}."
-        fix = "compute the indicators first, or map only columns the table has."
-        layer = "wards"
-        raise LayerSchemaError(layer, None, msg, fix)
-    keep = [*dict.fromkeys([*needed, "area_ha"])] if "area_ha" in wards else needed
-    return display_geometry(wards[[*keep, wards.geometry.name]], "wards", tolerance_m=simplify_m)
 
 
 def _indicator(
