@@ -304,3 +304,17 @@ def test_every_maps_key_is_documented() -> None:
         image = Path(__file__).resolve().parents[1] / "docs" / "img" / name
         assert image.is_file(), name
         assert image.stat().st_size < 300_000, name
+
+
+def test_report_all_maps_every_column_once_even_the_ward_area(grid, tmp_path) -> None:
+    from coventry_geo.maps import MapOptions
+    from coventry_geo.maps.credits import Credits
+    from coventry_geo.maps.report import write_report_maps
+
+    columns = [column_info(n) for n in ("area_ha", "fz3_residents")]
+    done = write_report_maps(
+        grid, tmp_path, columns, title="T", credits=Credits(), city_values={},
+        options=MapOptions(formats=("svg",), processes=1),
+    )  # fmt: skip
+    assert [r.column for r in done] == ["area_ha", "fz3_residents"]
+    assert done[0].legend.title == "Area (ha)"

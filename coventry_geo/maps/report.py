@@ -188,7 +188,7 @@ def write_report_maps(
         scheme, bins = options.classes_of(column.name)
         jobs.append(
             {
-                "wards": wards[[*base, column.name, wards.geometry.name]],
+                "wards": wards[[*dict.fromkeys([*base, column.name]), wards.geometry.name]],
                 "column": column,
                 "out_base": folder / column.name,
                 "formats": options.formats,
