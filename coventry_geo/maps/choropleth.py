@@ -110,7 +110,7 @@ def save_map(m: folium.Map, out_path: Path) -> Path:
     Parameters
     ----------
     m : folium.Map
-        A map from :func:`ward_choropleth` or :func:`ward_map`.
+        A map from :func:`ward_choropleth`.
     out_path : Path
         The ``.html`` file to write.
 
