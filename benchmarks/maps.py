@@ -50,11 +50,11 @@ def render_ms(index: Path, runs: int) -> list[float]:
     return times
 
 
-def best_of(runs: int, write) -> tuple[float, list[Path]]:
+def best_of(label: str, runs: int, write) -> tuple[float, list[Path]]:
     """Best wall time of ``runs`` calls of ``write(folder)`` into a fresh folder each time."""
     best, files = float("inf"), []
     for i in range(runs):
-        folder = DATA / "bench" / str(i)
+        folder = DATA / "bench" / f"{label}-{i}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         start = time.perf_counter()
@@ -98,8 +98,8 @@ def main() -> None:
             evidence.wards, folder, city_values=evidence.city, **options
         )
 
-    new, new_files = best_of(args.runs, maps_step(default))
-    old, old_files = best_of(args.runs, maps_step(all_columns))
+    new, new_files = best_of("default", args.runs, maps_step(default))
+    old, old_files = best_of("all", args.runs, maps_step(all_columns))
     n_new = sum(f.suffix == ".png" for f in new_files)
     n_old = sum(f.suffix == ".png" for f in old_files)
     print(
@@ -112,7 +112,9 @@ def main() -> None:
     )
     print(f"ratio all-columns / default: {old / new:.2f}")
     took, files = best_of(
-        1, lambda folder: write_ward_profiles(evidence, folder / "profiles", **profile_inputs)
+        "profiles",
+        1,
+        lambda folder: write_ward_profiles(evidence, folder / "profiles", **profile_inputs),
     )
     print(
         f"profiles step: {len(evidence.wards)} wards, HTML + PDF: {took:.1f} s, "

@@ -66,18 +66,28 @@
     tip.style.top = Math.max(4, y) + "px";
   }
 
+  /* After a click (or a tap, which also fires mouseover) the details say it all: no
+     tooltip on that ward until the pointer leaves it. Touch screens get no tooltip. */
+  var quiet = -1;
+  var touch = root.matchMedia("(hover: none)");
+
   function bindWard(feature, l) {
     var i = feature.id;
     l.on("mouseover", function (e) {
       if (i !== state.ward) { l.setStyle({weight: 2.5, color: "#000000"}); }
-      showTip(i, e);
+      if (i !== quiet && !touch.matches) { showTip(i, e); }
     });
     l.on("mousemove", function (e) { placeTip(e.originalEvent); });
     l.on("mouseout", function () {
       tip.hidden = true;
+      quiet = -1;
       layer.resetStyle(l);
     });
-    l.on("click", function () { selectWard(i, false); });
+    l.on("click", function () {
+      tip.hidden = true;
+      quiet = i;
+      selectWard(i, false);
+    });
   }
 
   /* ---- legend ---- */
@@ -131,6 +141,11 @@
     box.appendChild(close);
     box.appendChild(el("h2", "wm-ward-name", props.name));
     box.appendChild(el("p", "wm-code", "Ward code " + props.id));
+    if (props.profile) {
+      var a = el("a", "wm-profile", "Ward profile (printable page)");
+      a.href = props.profile;
+      box.appendChild(a);
+    }
     var table = el("table", "wm-table");
     var caption = el("caption", null, "Headline indicators; rank among " + data.wardCount +
       " wards, 1 = worst (or highest, for indicators with no better or worse)");
@@ -151,11 +166,6 @@
     ids.forEach(function (id, n) { detailRow(body, byId[id], i, n === 0); });
     table.appendChild(body);
     box.appendChild(table);
-    if (props.profile) {
-      var a = el("a", "wm-profile", "Ward profile (printable page)");
-      a.href = props.profile;
-      box.appendChild(a);
-    }
     doc.body.classList.add("wm-ward-open");
   }
 
