@@ -100,8 +100,8 @@ def main() -> None:
 
     new, new_files = best_of("default", args.runs, maps_step(default))
     old, old_files = best_of("all", args.runs, maps_step(all_columns))
-    n_new = sum(f.suffix == ".png" for f in new_files)
-    n_old = sum(f.suffix == ".png" for f in old_files)
+    n_new = sum(f.suffix == ".png" and f.parent.name == "maps" for f in new_files)
+    n_old = sum(f.suffix == ".png" and f.parent.name == "maps" for f in old_files)
     print(
         f"maps step, default ({n_new} report maps, PNG 300 dpi + PDF, labels, workers): "
         f"{new:.1f} s, {size_mb(new_files):.1f} MB"

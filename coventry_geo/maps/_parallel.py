@@ -5,8 +5,9 @@ of them and more than one core, they are drawn in a
 :class:`concurrent.futures.ProcessPoolExecutor` whose workers start from a
 ``forkserver`` (or ``spawn`` where there is none, e.g. on Windows): never by
 ``fork``, which is unsafe in a process that runs threads (Dask, progress bars).
-Small batches are drawn in this process, since starting workers costs about a
-second.
+The forkserver imports the drawing modules once (:data:`PRELOAD`), so workers,
+and the pools of later steps, start without importing them again. Small batches
+are drawn in this process, since starting the server costs about a second.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ R = TypeVar("R")
 MIN_JOBS_PER_WORKER = 3
 #: Workers used by default (the drawing is light; more mostly costs memory).
 MAX_WORKERS = 4
+#: Modules the forkserver imports before forking workers.
+PRELOAD = ("coventry_geo.maps.report", "coventry_geo.maps.static", "coventry_geo.maps._profile_pdf")
 
 
 def worker_count(processes: int, jobs: int) -> int:
@@ -73,6 +76,9 @@ def run_jobs(fn: Callable[[T], R], jobs: Sequence[T], *, processes: int = 0) -> 
         return [fn(job) for job in jobs]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        # The server imports the drawing modules once; each worker forks from it ready.
+        context.set_forkserver_preload(list(PRELOAD))
     logger.debug("drawing %d jobs in %d %s workers", len(jobs), workers, context.get_start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(fn, jobs))

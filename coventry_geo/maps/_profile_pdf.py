@@ -6,10 +6,11 @@ import io
 import textwrap
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+
+from coventry_geo.maps._draw import draw_polygons
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -138,21 +139,13 @@ def profile_figure(
 
 
 def _shapes(ax: Axes, shapes: Sequence[SvgShape]) -> None:
-    frame = gpd.GeoDataFrame(
-        {
-            "fill": [s.fill for s in shapes],
-            "stroke": [s.stroke for s in shapes],
-            "width": [s.width for s in shapes],
-        },
-        geometry=[s.geometry for s in shapes],
+    draw_polygons(
+        ax,
+        [s.geometry for s in shapes],
+        [s.fill for s in shapes],
+        edgecolors=[s.stroke for s in shapes],
+        linewidths=[s.width * 0.6 for s in shapes],
     )
-    for width, group in frame.groupby("width", sort=True):
-        group.plot(
-            ax=ax,
-            color=list(group["fill"]),
-            edgecolor=list(group["stroke"]),
-            linewidth=float(width) * 0.6,
-        )
     ax.set_aspect("equal")
     ax.set_axis_off()
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -33,6 +32,7 @@ from matplotlib.patches import Rectangle
 
 from coventry_geo.errors import LayerSchemaError
 from coventry_geo.maps._assets import write_atomic
+from coventry_geo.maps._draw import draw_polygons
 from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._labels import label_points, place_labels
 from coventry_geo.maps.symbology import Symbology, symbolize
@@ -291,8 +291,9 @@ def _png(fig: Figure, dpi: int, buffer: io.BytesIO) -> None:
 
     fig.set_dpi(dpi)
     fig.canvas.draw()
-    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
-    paletted = rgb.quantize(256, method=Image.Quantize.FASTOCTREE)
+    size = (int(fig.bbox.width), int(fig.bbox.height))
+    rgba = Image.frombuffer("RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    paletted = rgba.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
     paletted.save(buffer, format="png", dpi=(dpi, dpi), pnginfo=_png_info())
 
 
@@ -333,7 +334,7 @@ def _title_band(fig: Figure, title: str, subtitle: str, notice: str | None) -> f
 
 
 def _draw_map(ax: Axes, wards: gpd.GeoDataFrame, symbology: Symbology, *, labels: bool) -> None:
-    wards.plot(ax=ax, color=symbology.colors, edgecolor=_EDGE, linewidth=0.5)
+    draw_polygons(ax, list(wards.geometry), symbology.colors, edgecolors=_EDGE, linewidths=0.5)
     minx, miny, maxx, maxy = wards.total_bounds
     w, h = maxx - minx, maxy - miny
     ax.set_xlim(minx - 0.03 * w, maxx + 0.03 * w)
