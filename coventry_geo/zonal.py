@@ -33,7 +33,7 @@ import rasterio
 import shapely
 from pyproj import CRS
 from rasterio.errors import RasterioIOError
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from coventry_geo._client import active_client
 from coventry_geo._zonal_grid import (
@@ -41,6 +41,7 @@ from coventry_geo._zonal_grid import (
     ZoneGrid,
     ZoneGridCache,
     burn_zone_grid,
+    pixel_window,
     zones_key,
 )
 from coventry_geo._zonal_reduce import StripReducer
@@ -350,17 +351,15 @@ def _zones_window(
 ) -> Window:
     """Whole-pixel window of the raster covered by the zones' bounds."""
     bounds = shapely.total_bounds(np.asarray(geoms))
-    win = from_bounds(*bounds, transform=ds.transform)
-    win = win.round_offsets(op="floor").round_lengths(op="ceil")
-    try:
-        return win.intersection(Window(0, 0, ds.width, ds.height))
-    except rasterio.errors.WindowError:
+    window = pixel_window(bounds, ds.transform, ds.width, ds.height)
+    if window is None:
         msg = (
             f"the raster (bounds {tuple(round(b) for b in ds.bounds)}) does not overlap the "
             f"zones (bounds {tuple(round(b) for b in bounds)} in the raster's CRS)."
         )
         fix = "Use a raster that covers the zones, and check both layers' CRS."
-        raise LayerExtentError(layer_name, raster_path, msg, fix) from None
+        raise LayerExtentError(layer_name, raster_path, msg, fix)
+    return window
 
 
 def _hist_range(dtype: str, qs: list[float], categorical: bool) -> tuple[int, int] | None:
