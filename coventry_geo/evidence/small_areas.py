@@ -25,7 +25,6 @@ canopy = lazy_import("coventry_geo.indicators.canopy")
 cooling = lazy_import("coventry_geo.indicators.cooling")
 equity = lazy_import("coventry_geo.indicators.equity")
 flood = lazy_import("coventry_geo.indicators.flood")
-geography = lazy_import("coventry_geo.geography")
 gs = lazy_import("coventry_geo.indicators.greenspace")
 heat = lazy_import("coventry_geo.indicators.heat")
 heat_networks = lazy_import("coventry_geo.indicators.heat_networks")
@@ -54,12 +53,13 @@ def small_area_table(ctx: Context, evidence: Evidence) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        The small areas' own fields, ``ward_id`` (best fit: the ward holding
-        the largest part of the small area), ``area_ha`` and the exposure
+        The small areas' own fields, ``ward_id`` (from the official lookup when
+        the manifest names one, else the ward holding the largest part of the
+        small area), ``area_ha`` and the exposure
         columns whose layers the study has.
     """
     small = ctx.small_areas.copy()
-    small["ward_id"] = geography.best_fit_lookup(small, ctx.wards).reindex(small[_ID]).to_numpy()
+    small["ward_id"] = ctx.small_area_wards.reindex(small[_ID]).to_numpy()
     small["area_ha"] = small.area / 10_000.0
     columns = [_exposure(ctx, evidence, small, kind, fn) for kind, fn in _EXPOSURES]
     joined = small.join(
