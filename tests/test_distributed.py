@@ -36,7 +36,7 @@ X0, Y0 = 430_000.0, 270_000.0  # top-left corner of the test rasters
 WIDTH, HEIGHT, BLOCK = 64, 80, 16
 #: One block row per strip, so the raster has 5 strips.
 STRIP_PIXELS = WIDTH * BLOCK
-STATS = ["count", "sum", "mean", "min", "max", "coverage", "p10", "p90"]
+STATS = ["count", "sum", "mean", "min", "max", "coverage", "frac_above", "p10", "p90"]
 
 
 def _set_strip_pixels(value: int) -> int:
@@ -101,6 +101,8 @@ def _zones() -> gpd.GeoDataFrame:
 def _compare(
     client: distributed.Client, path: Path, *, tile_rows: int = BLOCK, **kw: object
 ) -> pd.DataFrame:
+    if "frac_above" in kw.get("stats", ()):
+        kw = {"threshold": 60.0, **kw}
     one = zonal.raster_zonal_stats(_zones(), path, zone_id="zid", cache=None, **kw)
     many = raster_zonal_stats_distributed(
         _zones(), path, client=client, zone_id="zid", tile_rows=tile_rows, **kw

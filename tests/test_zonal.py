@@ -280,6 +280,33 @@ def test_scale_offset_applied_after_reduction(tmp_path: Path) -> None:
     np.testing.assert_allclose(w1["p90"], np.percentile(raw, 90))
 
 
+@pytest.mark.parametrize(
+    ("scale", "offset", "threshold", "expected"),
+    [
+        (0.5, -2.0, 8.0, 2500 / 9500),  # stored 20 -> 8.0 reaches it (>=), 10 -> 3.0 does not
+        (0.5, -2.0, 8.0001, 0.0),
+        (0.5, -2.0, 3.0, 1.0),
+        (-1.0, 30.0, 15.0, 7000 / 9500),  # a negative scale: stored 10 -> 20.0 is the hot one
+    ],
+)
+def test_frac_above_is_the_share_of_valid_pixels_at_or_over_the_threshold(
+    tmp_path: Path, scale: float, offset: float, threshold: float, expected: float
+) -> None:
+    data = np.full((200, 200), 10, dtype="uint16")
+    data[100:125, :100] = 20  # W1: 2,500 pixels of 20,
+    data[125:130, :100] = 999  # 500 nodata, 7,000 of 10
+    table = _stats(write_raster(tmp_path / "t.tif", data, nodata=999),
+                   stats=["count", "frac_above"], scale=scale, offset=offset, threshold=threshold)
+    assert table.loc["W1", "count"] == 9500
+    assert table.loc["W1", "frac_above"] == pytest.approx(expected)
+
+
+def test_frac_above_needs_a_threshold(tmp_path: Path) -> None:
+    path = write_raster(tmp_path / "t.tif", np.ones((200, 200), dtype="uint8"), nodata=None)
+    with pytest.raises(LayerSchemaError, match=r"'frac_above' needs a finite threshold"):
+        _stats(path, stats=["frac_above"])
+
+
 def test_nodata_holes_are_left_out(tmp_path: Path) -> None:
     data = np.full((200, 200), 4.0, dtype="float32")
     data[100:110, :100] = -9999.0  # 1000 nodata pixels in W1
