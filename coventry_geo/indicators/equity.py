@@ -238,10 +238,8 @@ def erreygers_index(
     bounds : tuple of float, keyword-only
         The indicator's lowest and highest possible values :math:`(a, b)`, e.g.
         ``(0, 100)`` for a percentage.
-    weights : array-like, optional, keyword-only
-        Population weights (default: each zone counts once).
-    higher_is_more_deprived : bool, keyword-only
-        True for scores, False for ranks and deciles.
+    weights, higher_is_more_deprived
+        As in :func:`concentration_index`.
 
     Returns
     -------
@@ -315,8 +313,8 @@ def slope_index(
         Deprivation of the same zones.
     weights : array-like, optional, keyword-only
         Population of each zone (default: each zone counts once).
-    higher_is_more_deprived : bool, keyword-only
-        True for scores, False for ranks and deciles.
+    higher_is_more_deprived
+        As in :func:`concentration_index`.
 
     Returns
     -------
