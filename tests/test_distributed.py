@@ -162,9 +162,18 @@ def test_windows_at_fractional_offsets_hold_every_pixel_gdal_burns(
     # origin, in tiles of one strip: the workers' windows must not lose a row or column.
     transform = rasterio.Affine(0.7, 0.0, X0 + 0.37, 0.0, -0.45, Y0 - 0.61)
     path = tmp_path / "ones.tif"
-    profile = {"driver": "GTiff", "width": WIDTH, "height": HEIGHT, "count": 1, "crs": CRS,
-               "dtype": "uint8", "transform": transform, "tiled": True,
-               "blockxsize": BLOCK, "blockysize": BLOCK}
+    profile = {
+        "driver": "GTiff",
+        "width": WIDTH,
+        "height": HEIGHT,
+        "count": 1,
+        "crs": CRS,
+        "dtype": "uint8",
+        "transform": transform,
+        "tiled": True,
+        "blockxsize": BLOCK,
+        "blockysize": BLOCK,
+    }
     with rasterio.open(path, "w", **profile) as ds:
         ds.write(np.ones((HEIGHT, WIDTH), dtype="uint8"), 1)
     rng = np.random.default_rng(4)

@@ -173,8 +173,16 @@ def window_grid(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Affine,
     transform = WINDOW_GRIDS[request.param]
     path = tmp_path / f"{request.param}.tif"
     rows, cols = WINDOW_SHAPE
-    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "uint8",
-               "crs": 27700, "transform": transform, "nodata": None}
+    profile = {
+        "driver": "GTiff",
+        "width": cols,
+        "height": rows,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": 27700,
+        "transform": transform,
+        "nodata": None,
+    }
     with rasterio.open(path, "w", **profile) as ds:
         ds.write(np.ones(WINDOW_SHAPE, dtype="uint8"), 1)
     return transform, path
@@ -198,11 +206,13 @@ def test_every_zone_counts_the_pixels_gdal_burns(window_grid: tuple[Affine, Path
             with pytest.raises(LayerExtentError, match="does not overlap the zones"):
                 raster_zonal_stats(zone, path, zone_id="id", cache=None)
             continue
-        table = raster_zonal_stats(zone, path, zone_id="id", stats=["count", "coverage"],
-                                   cache=None)
+        table = raster_zonal_stats(
+            zone, path, zone_id="id", stats=["count", "coverage"], cache=None
+        )
         gdal = features.rasterize([(polygon, 1)], out_shape=WINDOW_SHAPE, transform=transform)
-        whole = features.rasterize([(polygon, 1)], out_shape=(rows + 2 * margin, cols + 2 * margin),
-                                   transform=extended)
+        whole = features.rasterize(
+            [(polygon, 1)], out_shape=(rows + 2 * margin, cols + 2 * margin), transform=extended
+        )
         expected = (int(gdal.sum()), gdal.sum() / whole.sum() if whole.sum() else np.nan)
         got = (int(table.loc[i, "count"]), float(table.loc[i, "coverage"]))
         checked += 1
@@ -314,8 +324,13 @@ def test_frac_above_is_the_share_of_valid_pixels_at_or_over_the_threshold(
     data = np.full((200, 200), 10, dtype="uint16")
     data[100:125, :100] = 20  # W1: 2,500 pixels of 20,
     data[125:130, :100] = 999  # 500 nodata, 7,000 of 10
-    table = _stats(write_raster(tmp_path / "t.tif", data, nodata=999),
-                   stats=["count", "frac_above"], scale=scale, offset=offset, threshold=threshold)
+    table = _stats(
+        write_raster(tmp_path / "t.tif", data, nodata=999),
+        stats=["count", "frac_above"],
+        scale=scale,
+        offset=offset,
+        threshold=threshold,
+    )
     assert table.loc["W1", "count"] == 9500
     assert table.loc["W1", "frac_above"] == pytest.approx(expected)
 
