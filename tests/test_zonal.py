@@ -11,12 +11,13 @@ import pytest
 import rasterio
 import rasterio.shutil
 import shapely
+from affine import Affine
 from rasterio import features
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from coventry_geo import zonal
-from coventry_geo._zonal_grid import ZoneGrid, burn_zone_grid
+from coventry_geo._zonal_grid import ZoneGrid, burn_zone_grid, pixel_window
 from coventry_geo._zonal_reduce import count_true_runs
 from coventry_geo.errors import LayerCRSError, LayerExtentError, LayerSchemaError
 from coventry_geo.zonal import (
@@ -141,6 +142,115 @@ def test_scanline_window_inside_the_raster() -> None:
     np.testing.assert_array_equal(_dense(grid), gdal[11:41, 7:47])
 
 
+# --------------------------------------------------------------------------- windows
+
+#: Grids of 120 x 90 pixels: square, non-square, a fractional origin, and south-up rows.
+WINDOW_GRIDS = {
+    "square_10m": Affine(10.0, 0.0, 430_000.0, 0.0, -10.0, 271_000.0),
+    "non_square_2x3m": Affine(2.0, 0.0, 430_000.0, 0.0, -3.0, 271_000.0),
+    "offset_origin_0.7x0.45m": Affine(0.7, 0.0, 430_123.37, 0.0, -0.45, 270_987.61),
+    "south_up_5x4m": Affine(5.0, 0.0, 430_000.4, 0.0, 4.0, 270_000.3),
+}
+WINDOW_SHAPE = (90, 120)  # rows, columns
+POLYGONS_PER_GRID = 300  # 4 grids: 1,200 polygons, each its own call (its own window)
+
+
+def _window_polygons(seed: int, transform: Affine) -> list[shapely.Geometry]:
+    """Star polygons 0.5-12 pixels across at fractional pixel offsets; some cross the edge."""
+    rng = np.random.default_rng(seed)
+    rows, cols = WINDOW_SHAPE
+    polygons = []
+    for _ in range(POLYGONS_PER_GRID):
+        col, row = rng.uniform(-4, cols + 4), rng.uniform(-4, rows + 4)  # pixel coordinates
+        cx, cy = transform * (col, row)
+        radius = rng.uniform(0.5, 12) * min(abs(transform.a), abs(transform.e))
+        polygons.append(_star(rng, cx, cy, radius))
+    return polygons
+
+
+@pytest.fixture(params=list(WINDOW_GRIDS))
+def window_grid(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Affine, Path]:
+    transform = WINDOW_GRIDS[request.param]
+    path = tmp_path / f"{request.param}.tif"
+    rows, cols = WINDOW_SHAPE
+    profile = {
+        "driver": "GTiff",
+        "width": cols,
+        "height": rows,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": 27700,
+        "transform": transform,
+        "nodata": None,
+    }
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(np.ones(WINDOW_SHAPE, dtype="uint8"), 1)
+    return transform, path
+
+
+def test_every_zone_counts_the_pixels_gdal_burns(window_grid: tuple[Affine, Path]) -> None:
+    """Each polygon alone, so the window comes from its own bounds at fractional offsets.
+
+    Before the fix, rasterio >= 1.4 rounded the window's lengths to the nearest pixel
+    (``round_lengths`` ignores ``op``), so a window could end a column or a row short.
+    """
+    transform, path = window_grid
+    rows, cols = WINDOW_SHAPE
+    raster_box = shapely.box(*rasterio.transform.array_bounds(rows, cols, transform))
+    margin = 20  # coverage's denominator: GDAL on the grid extended beyond the raster
+    extended = transform * Affine.translation(-margin, -margin)
+    checked, mismatches = 0, []
+    for i, polygon in enumerate(_window_polygons(7, transform)):
+        zone = gpd.GeoDataFrame({"id": [i]}, geometry=[polygon], crs=27700)
+        if shapely.box(*polygon.bounds).intersection(raster_box).area == 0:
+            with pytest.raises(LayerExtentError, match="does not overlap the zones"):
+                raster_zonal_stats(zone, path, zone_id="id", cache=None)
+            continue
+        table = raster_zonal_stats(
+            zone, path, zone_id="id", stats=["count", "coverage"], cache=None
+        )
+        gdal = features.rasterize([(polygon, 1)], out_shape=WINDOW_SHAPE, transform=transform)
+        whole = features.rasterize(
+            [(polygon, 1)], out_shape=(rows + 2 * margin, cols + 2 * margin), transform=extended
+        )
+        expected = (int(gdal.sum()), gdal.sum() / whole.sum() if whole.sum() else np.nan)
+        got = (int(table.loc[i, "count"]), float(table.loc[i, "coverage"]))
+        checked += 1
+        if not (got[0] == expected[0] and np.allclose(got[1], expected[1], equal_nan=True)):
+            mismatches.append((i, got, expected))
+    assert mismatches == []
+    assert checked > 0.9 * POLYGONS_PER_GRID
+
+
+def test_all_zones_at_once_count_the_pixels_gdal_burns(window_grid: tuple[Affine, Path]) -> None:
+    transform, path = window_grid
+    polygons = _window_polygons(11, transform)
+    zones = gpd.GeoDataFrame({"id": range(len(polygons))}, geometry=polygons, crs=27700)
+    table = raster_zonal_stats(zones, path, zone_id="id", stats=["count"], cache=None)
+    codes = np.arange(1, len(polygons) + 1)
+    burnt = _gdal_burn(np.array(polygons, dtype=object), codes, transform, WINDOW_SHAPE)
+    expected = np.bincount(burnt.ravel(), minlength=len(polygons) + 1)[1:]
+    np.testing.assert_array_equal(table["count"].to_numpy(), expected)
+    assert expected.sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("bounds", "expected"),
+    [
+        ((0.2, -3.4, 2.6, -0.1), Window(0, 0, 3, 4)),  # fractional on every side
+        ((1.0, -3.0, 3.0, -1.0), Window(1, 1, 2, 2)),  # on pixel edges: nothing added
+        ((-5.0, -2.5, 2.5, 5.0), Window(0, 0, 3, 3)),  # clipped to the raster
+        ((99.6, -99.6, 120.0, -99.2), Window(99, 99, 1, 1)),  # inside the last pixel
+        ((100.0, -3.0, 105.0, -1.0), None),  # touching the east edge only
+        ((np.nan,) * 4, None),  # no geometry
+    ],
+)
+def test_pixel_window_floors_starts_and_ceils_ends(
+    bounds: tuple[float, ...], expected: Window | None
+) -> None:
+    assert pixel_window(bounds, Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0), 100, 100) == expected
+
+
 # --------------------------------------------------------------------------- rasters
 
 
@@ -197,6 +307,38 @@ def test_scale_offset_applied_after_reduction(tmp_path: Path) -> None:
     assert (w1["min"], w1["max"]) == (20 * -0.5 + 300, 10 * -0.5 + 300)
     raw = np.r_[np.full(5000, 10), np.full(5000, 20)] * -0.5 + 300
     np.testing.assert_allclose(w1["p90"], np.percentile(raw, 90))
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset", "threshold", "expected"),
+    [
+        (0.5, -2.0, 8.0, 2500 / 9500),  # stored 20 -> 8.0 reaches it (>=), 10 -> 3.0 does not
+        (0.5, -2.0, 8.0001, 0.0),
+        (0.5, -2.0, 3.0, 1.0),
+        (-1.0, 30.0, 15.0, 7000 / 9500),  # a negative scale: stored 10 -> 20.0 is the hot one
+    ],
+)
+def test_frac_above_is_the_share_of_valid_pixels_at_or_over_the_threshold(
+    tmp_path: Path, scale: float, offset: float, threshold: float, expected: float
+) -> None:
+    data = np.full((200, 200), 10, dtype="uint16")
+    data[100:125, :100] = 20  # W1: 2,500 pixels of 20,
+    data[125:130, :100] = 999  # 500 nodata, 7,000 of 10
+    table = _stats(
+        write_raster(tmp_path / "t.tif", data, nodata=999),
+        stats=["count", "frac_above"],
+        scale=scale,
+        offset=offset,
+        threshold=threshold,
+    )
+    assert table.loc["W1", "count"] == 9500
+    assert table.loc["W1", "frac_above"] == pytest.approx(expected)
+
+
+def test_frac_above_needs_a_threshold(tmp_path: Path) -> None:
+    path = write_raster(tmp_path / "t.tif", np.ones((200, 200), dtype="uint8"), nodata=None)
+    with pytest.raises(LayerSchemaError, match=r"'frac_above' needs a finite threshold"):
+        _stats(path, stats=["frac_above"])
 
 
 def test_nodata_holes_are_left_out(tmp_path: Path) -> None:
