@@ -7,9 +7,9 @@ column's record by a few rules, with the exceptions listed in this module:
 - **kind**: ``boolean`` (unit ``true/false`` or ``flag``: labelled categories),
   ``rank`` (unit ``rank``: a label, never mapped as a quantity; the value it ranks
   is mapped instead), ``count`` (``count``, ``persons``, ``trees``: whole-number
-  class bounds and a zero class), ``diverging`` (anomalies, changes and indices
-  centred on 0: a ramp centred on zero), ``quantity`` (everything else) and
-  ``identifier`` (ids and names: not mapped);
+  class bounds and a zero class), ``diverging`` (anomalies, changes and signed
+  indices such as the concentration index: a ramp centred on zero), ``quantity``
+  (everything else) and ``identifier`` (ids, names and text: not mapped);
 - **polarity** from :attr:`ColumnInfo.higher_is_worse`: ``hazard`` (hazards and
   deficits, darker = worse), ``asset`` (darker = more of a good thing) or
   ``neutral`` (darker = more);
@@ -113,8 +113,11 @@ BOOLEAN_COLORS = {"bad": "#d6604d", "good": "#4393c3", "unknown": "#bdbdbd"}
 _COUNT_UNITS = frozenset({"count", "persons", "trees"})
 _BOOLEAN_UNITS = frozenset({"true/false", "flag"})
 _IDENTIFIERS = frozenset({"ward_id", "ward_name"})
-#: Columns centred on zero besides the rule (a name with "anomaly" or "change").
-_DIVERGING = frozenset({"concentration_index"})
+#: Columns centred on zero besides the rules (a name with "anomaly" or "change", or a
+#: unit running from -1 to 1): signed gaps between the more and less deprived.
+_DIVERGING = frozenset({"sii"})
+_SIGNED_UNITS = frozenset({"index (-1 to 1)"})
+_TEXT_UNITS = frozenset({"text"})
 #: Rank columns and the value each ranks.
 _RANK_OF = {"risk_rank": "risk_index", "cooling_priority_rank": "cooling_priority_score"}
 _THEME_OF_FAMILY = {
@@ -210,7 +213,7 @@ def rank_direction(column: ColumnInfo) -> str:
 
 
 def _kind(info: ColumnInfo) -> Kind:
-    if info.name in _IDENTIFIERS:
+    if info.name in _IDENTIFIERS or info.unit in _TEXT_UNITS:
         return "identifier"
     if info.unit in _BOOLEAN_UNITS:
         return "boolean"
@@ -218,7 +221,8 @@ def _kind(info: ColumnInfo) -> Kind:
         return "rank"
     if info.unit in _COUNT_UNITS:
         return "count"
-    if info.name in _DIVERGING or "anomaly" in info.name or "change" in info.name:
+    signed = info.name in _DIVERGING or info.unit in _SIGNED_UNITS
+    if signed or "anomaly" in info.name or "change" in info.name:
         return "diverging"
     return "quantity"
 

@@ -56,6 +56,8 @@ def test_units_decide_the_kind() -> None:
     assert kinds["meets_angst_lnr_capacity"] == "boolean"
     assert kinds["fz3_residents"] == kinds["hotspot_residents"] == "count"
     assert kinds["lst_anomaly_c"] == kinds["concentration_index"] == "diverging"
+    assert kinds["erreygers_index"] == kinds["sii"] == "diverging"
+    assert kinds["indicator_unit"] == "identifier"
     assert kinds["canopy_pct"] == "quantity"
 
 
