@@ -43,7 +43,7 @@ def test_run_json_lists_versions_steps_and_outputs(run):
     assert record["environment"]["coventry_geo"] == __version__
     assert "geopandas" in record["environment"]["dependencies"]
     steps = {s["name"]: s for s in record["steps"]}
-    assert set(steps) == {"wards", "family:heat", "tables", "maps"}
+    assert set(steps) == {"wards", "family:heat", "tables", "maps", "profiles"}
     assert all(s["cached"] is False and s["seconds"] >= 0 for s in steps.values())
     listed = {o["path"]: o for o in record["outputs"]}
     assert "wards.csv" in listed
