@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coventry_geo import __version__
+from coventry_geo._json import strict_dumps
 from coventry_geo.layers._checks import file_sha256
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def stamp_outputs(
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    path.write_text(strict_dumps(record, indent=2), encoding="utf-8")
     return path
 
 
