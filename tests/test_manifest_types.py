@@ -7,6 +7,8 @@ expected.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from coventry_geo._manifest_keys import LAYER_KEYS, STUDY_KEYS, Bounds
@@ -179,3 +181,16 @@ def test_code_made_from_the_name_is_a_slug(tiny_study):
     manifest = tiny_study(study={"name": "Saint-Étienne & Co  (2024)", "code": None})
     manifest.write_text(manifest.read_text().replace('code = "None"\n', ""))
     assert read_manifest(manifest).study.code == "saint-tienne-co-2024"
+
+
+def test_docs_list_every_key_and_setting():
+    from dataclasses import fields
+
+    from coventry_geo._manifest_keys import JOIN_KEYS
+    from coventry_geo.settings import SECTIONS, Settings
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "manifest.md").read_text()
+    keys = {*STUDY_KEYS, *LAYER_KEYS, *JOIN_KEYS}
+    keys |= {f.name for cls in (Settings, *SECTIONS.values()) for f in fields(cls)} - {"sections"}
+    missing = sorted(k for k in keys if f"`{k}`" not in docs)
+    assert missing == []
