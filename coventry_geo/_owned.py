@@ -37,6 +37,7 @@ __all__ = [
     "is_marked",
     "newest",
     "read_marker",
+    "remove_if_empty",
     "remove_owned",
     "safe_resolve",
     "write_marker",
@@ -83,16 +84,19 @@ def write_marker(folder: Path, study_code: str) -> Path:
 
 def read_marker(folder: Path) -> dict[str, Any] | None:
     """Return the marker of a folder, or None when it has none (or an unreadable one)."""
-    path = folder / MARKER
+    record = _json_file(folder / MARKER)
+    return record if record.get("written_by") == "coventry_geo" else None
+
+
+def _json_file(path: Path) -> dict[str, Any]:
+    """Return the JSON object in a regular file (not a link); empty when absent or unreadable."""
     if path.is_symlink() or not path.is_file():
-        return None
+        return {}
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return (
-        record if isinstance(record, dict) and record.get("written_by") == "coventry_geo" else None
-    )
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def is_marked(folder: Path) -> bool:
@@ -127,7 +131,7 @@ def check_replaceable(
     if not out_dir.is_dir():
         msg = f"output folder {out_dir} is a file, not a folder. Fix: give a folder path as --out."
         raise OutputError(msg, path=out_dir)
-    if not _listing(out_dir):
+    if all(p.name in _CLUTTER for p in _listing(out_dir)):
         return
     if (out_dir / ".git").exists():
         msg = (
@@ -202,15 +206,8 @@ def _shown(names: list[str]) -> str:
 
 
 def _run_record(folder: Path) -> dict[str, Any] | None:
-    path = folder / _RUN_RECORD
-    if path.is_symlink() or not path.is_file():
-        return None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    ok = isinstance(record, dict) and "run_id" in record and isinstance(record.get("outputs"), list)
-    return record if ok else None
+    record = _json_file(folder / _RUN_RECORD)
+    return record if "run_id" in record and isinstance(record.get("outputs"), list) else None
 
 
 def _owned(folder: Path) -> set[PurePath]:
@@ -249,15 +246,33 @@ def _walk(folder: Path) -> tuple[list[PurePath], list[PurePath]]:
 def foreign_entries(folder: Path) -> list[PurePath]:
     """Return what ``folder`` holds that its last run did not write (relative paths, sorted).
 
-    A symbolic link counts as foreign unless ``run.json`` lists it, and the
-    toolkit writes none; a folder is foreign when it holds nothing the run wrote.
+    A symbolic link counts as foreign (the toolkit writes none); a folder is
+    foreign when it holds nothing the run wrote. Files that programs derive
+    from the outputs by themselves are not foreign: see :func:`_derived`.
     """
     owned = _owned(folder)
     files, folders = _walk(folder)
     keep = {parent for p in owned for parent in p.parents}
-    foreign = [f for f in files if f not in owned or (folder / f).is_symlink()]
+    foreign = [f for f in files if (folder / f).is_symlink() or not _derived(f, owned)]
     foreign += [d for d in folders if d not in keep]
     return sorted(foreign)
+
+
+#: Files other programs write beside an output while reading it: GDAL's statistics
+#: (``.aux.xml``, written by QGIS too) and SQLite's journals of an open GeoPackage.
+_SIDECARS = (".aux.xml", "-wal", "-shm", "-journal")
+#: Thumbnail caches the file browsers of macOS and Windows write into any folder.
+_CLUTTER = {".DS_Store", "Thumbs.db"}
+
+
+def _derived(rel: PurePath, owned: set[PurePath]) -> bool:
+    """Whether a file is an output, or is derived from one (deleting it loses nothing)."""
+    if rel in owned or rel.name in _CLUTTER:
+        return True
+    return any(
+        rel.name.endswith(end) and rel.with_name(rel.name[: -len(end)]) in owned
+        for end in _SIDECARS
+    )
 
 
 def remove_owned(folder: Path) -> bool:
@@ -277,7 +292,7 @@ def remove_owned(folder: Path) -> bool:
     owned = _owned(folder)
     files, folders = _walk(folder)
     for rel in files:
-        if rel in owned and not (folder / rel).is_symlink():
+        if _derived(rel, owned) and not (folder / rel).is_symlink():
             (folder / rel).unlink(missing_ok=True)
     for rel in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         _rmdir_if_empty(folder / rel)
@@ -289,6 +304,26 @@ def remove_owned(folder: Path) -> bool:
         _shown([p.as_posix() for p in foreign_entries(folder)]),
     )
     return False
+
+
+def remove_if_empty(folder: Path) -> bool:
+    """Remove a folder that holds nothing but file-browser clutter; return whether it did.
+
+    Parameters
+    ----------
+    folder : Path
+
+    Returns
+    -------
+    bool
+        False (and nothing touched) when the folder holds anything else.
+    """
+    entries = _listing(folder)
+    if any(p.name not in _CLUTTER or not p.is_file() or p.is_symlink() for p in entries):
+        return False
+    for clutter in entries:
+        clutter.unlink()
+    return _rmdir_if_empty(folder)
 
 
 def _rmdir_if_empty(folder: Path) -> bool:

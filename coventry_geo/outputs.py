@@ -22,6 +22,7 @@ from coventry_geo._owned import (
     check_replaceable,
     is_marked,
     newest,
+    remove_if_empty,
     remove_owned,
     write_marker,
 )
@@ -129,8 +130,8 @@ def _beside(out_dir: Path, prefix: str) -> list[Path]:
 
 def _swap_into_place(staging: Path, out_dir: Path, study_code: str) -> None:
     retired = None
-    if out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()  # an empty folder: nothing to keep aside
+    if out_dir.is_dir() and remove_if_empty(out_dir):
+        pass  # an empty folder: nothing to keep aside
     elif out_dir.exists():
         if not is_marked(out_dir):  # outputs of a version before markers: adopted
             write_marker(out_dir, study_code)
@@ -193,7 +194,12 @@ def write_ward_table(
 
 
 def gpkg_metadata(run_id: str | None) -> dict[str, dict[str, str]]:
-    """Return the ``to_file`` keywords that write the run id into a GeoPackage's metadata."""
+    """Return the ``to_file`` keywords that write the run id into a GeoPackage layer's metadata.
+
+    Layer metadata only: GDAL (3.12) writes a ``<file>.gpkg.aux.xml`` beside a
+    GeoPackage with dataset metadata every time it merely reads it (QGIS
+    included), which would litter the output folder.
+    """
     if run_id is None:
         return {}
-    return {"dataset_metadata": {RUN_ID_KEY: run_id}, "layer_metadata": {RUN_ID_KEY: run_id}}
+    return {"layer_metadata": {RUN_ID_KEY: run_id}}

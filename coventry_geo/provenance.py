@@ -1,7 +1,7 @@
 """Provenance of a run: its id, inputs, environment, steps, outputs and warnings.
 
 Every run writes ``run.json`` in its output folder (:func:`run_record`), and
-every output file carries the run id: GeoPackages in their dataset metadata
+every output file carries the run id: GeoPackages in each layer's metadata
 (``coventry_geo_run_id``), every other top-level file in a sidecar
 ``<file>.run.json`` and the files of a sub-folder (maps, web site) in
 ``<folder>/provenance.json`` (:func:`stamp_outputs`).

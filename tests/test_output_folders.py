@@ -307,3 +307,24 @@ def test_demo_never_replaces_layers_it_did_not_write(tmp_path, where):
     result = run_cli("demo", "--layers", layers, "--out", tmp_path / "out", cwd=tmp_path)
     assert_refused(result, Path(where).name, "which the demo did not write", "Fix:")
     assert snapshot(tmp_path) == before
+
+
+def test_files_programs_derive_from_outputs_do_not_block_a_rerun(tiny_study, tmp_path):
+    manifest = tiny_study()
+    out = tmp_path / "out"
+    assert_ok(run_cli("run", manifest, cwd=tmp_path))
+    (out / "wards.gpkg.aux.xml").write_text("<PAMDataset/>")  # QGIS opened the table
+    (out / "maps" / ".DS_Store").write_bytes(b"\0")  # Finder opened the folder
+    assert_ok(run_cli("run", manifest, "--force", cwd=tmp_path))
+    assert not (out / "wards.gpkg.aux.xml").exists()
+    (out / "notes.txt.aux.xml").write_text("<PAMDataset/>")  # not derived from an output
+    result = run_cli("run", manifest, "--force", cwd=tmp_path)
+    assert_refused(result, "notes.txt.aux.xml")
+
+
+def test_a_folder_holding_only_file_browser_clutter_counts_as_empty(tiny_study, tmp_path):
+    manifest = tiny_study()
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "fresh" / ".DS_Store").write_bytes(b"\0")
+    assert_ok(run_cli("run", manifest, "--out", tmp_path / "fresh", cwd=tmp_path))
+    assert (tmp_path / "fresh" / MARKER).is_file()
