@@ -238,15 +238,17 @@ def _repair(
         return gdf
     labels = _feature_labels(spec, schema, gdf.loc[invalid])
     if not spec.repairs:
+        digits = 6 if gdf.crs.is_geographic else 0
         reasons = [
-            f"{label}: {_reason(g)}" for label, g in zip(labels, geoms[invalid], strict=True)
+            f"{label}: {_reason(g, digits)}"
+            for label, g in zip(labels, geoms[invalid], strict=True)
         ]
         raise LayerSchemaError(
             spec.name,
             spec.path,
             f"{n_invalid} of {len(gdf)} features have invalid geometry, and results are "
             f"published for each {spec.kind.replace('_', ' ').rstrip('s')}: "
-            f"{_listed(reasons)}.",
+            f"{_listed(reasons)} (coordinates in {gdf.crs.to_string()}).",
             "repair them in a GIS (QGIS: Vector > Geometry Tools > Fix Geometries; check the "
             f"shapes after), or set repair = true in [layers.{spec.name}] to accept "
             "shapely.make_valid's repair (each feature's area before and after is then logged).",
@@ -287,14 +289,14 @@ def _feature_labels(spec: LayerSpec, schema: LayerSchema, rows: gpd.GeoDataFrame
     return labels
 
 
-def _reason(geom: shapely.Geometry) -> str:
-    """``shapely.is_valid_reason`` with its location as coordinates."""
+def _reason(geom: shapely.Geometry, digits: int) -> str:
+    """Return ``shapely.is_valid_reason`` with its location as coordinates (``digits`` decimals)."""
     reason = shapely.is_valid_reason(geom)
     match = re.fullmatch(r"(.*)\[(\S+) (\S+)\]", reason)
     if match is None:
         return reason
     what, x, y = match.groups()
-    return f"{what.lower()} at ({float(x):.0f}, {float(y):.0f})"
+    return f"{what.lower()} at ({float(x):.{digits}f}, {float(y):.{digits}f})"
 
 
 def _areas_ha(geoms: np.ndarray, source: CRS, crs: CRS) -> list[float]:
