@@ -57,8 +57,11 @@ def main() -> None:
     page = result.out_dir / "wards_map.html"
     times = render_ms(page, args.runs)
     size = page.stat().st_size / 1024**2 + folder_mb(result.out_dir / "assets")
-    print(f"ward map ({len(result.wards)} wards, every indicator): {size:.2f} MB, "
-          f"render ms median {statistics.median(times):.0f}")
+    print(
+        f"ward map ({len(result.wards)} wards, every indicator): {size:.2f} MB, "
+        f"render ms median {statistics.median(times):.0f}"
+    )
+
 
 if __name__ == "__main__":
     main()

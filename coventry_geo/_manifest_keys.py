@@ -27,6 +27,7 @@ __all__ = [
     "BOOLEAN",
     "JOIN_KEYS",
     "LAYER_KEYS",
+    "LOOKUP_KEYS",
     "NUMBER",
     "STUDY_KEYS",
     "TABLE",
@@ -183,6 +184,7 @@ LAYER_KEYS: dict[str, ValueType] = {
     "repair": BOOLEAN,
     "preset": TEXT,
     "join": TABLES,
+    "ward_lookup": TABLE,
 }
 
 #: Keys of ``[[layers.<name>.join]]``.
@@ -191,6 +193,18 @@ JOIN_KEYS: dict[str, ValueType] = {
     "preset": TEXT,
     "on": TEXT,
     "key": TEXT,
+    "fields": TEXT_TABLE,
+    "sha256": SHA256,
+    "source": TEXT,
+    "licence": TEXT,
+    "description": TEXT,
+}
+
+
+#: Keys of ``[layers.<small areas>.ward_lookup]``.
+LOOKUP_KEYS: dict[str, ValueType] = {
+    "path": NAME,
+    "preset": TEXT,
     "fields": TEXT_TABLE,
     "sha256": SHA256,
     "source": TEXT,
@@ -290,4 +304,7 @@ def _layer_problems(name: str, table: Any) -> list[str]:
     if TABLES.accepts(joins):
         for i, join in enumerate(joins):
             problems += key_problems(f"[[layers.{name}.join]] number {i + 1}", join, JOIN_KEYS)
+    lookup = table.get("ward_lookup")
+    if isinstance(lookup, dict):
+        problems += key_problems(f"[layers.{name}.ward_lookup]", lookup, LOOKUP_KEYS)
     return problems

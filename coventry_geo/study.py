@@ -182,7 +182,8 @@ class Study:
         missing = self.missing_optional_layers()
         for name, spec in self.manifest.layers.items():
             if name not in missing and not spec.is_url:
-                for item in (spec, *spec.joins):
+                lookup = () if spec.ward_lookup is None else (spec.ward_lookup,)
+                for item in (spec, *spec.joins, *lookup):
                     check_readable(item)
 
     def _usable(self, name: str, needed_for: str) -> bool:

@@ -186,11 +186,11 @@ def test_code_made_from_the_name_is_a_slug(tiny_study):
 def test_docs_list_every_key_and_setting():
     from dataclasses import fields
 
-    from coventry_geo._manifest_keys import JOIN_KEYS
+    from coventry_geo._manifest_keys import JOIN_KEYS, LOOKUP_KEYS
     from coventry_geo.settings import SECTIONS, Settings
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "manifest.md").read_text()
-    keys = {*STUDY_KEYS, *LAYER_KEYS, *JOIN_KEYS}
+    keys = {*STUDY_KEYS, *LAYER_KEYS, *JOIN_KEYS, *LOOKUP_KEYS}
     keys |= {f.name for cls in (Settings, *SECTIONS.values()) for f in fields(cls)} - {"sections"}
     missing = sorted(k for k in keys if f"`{k}`" not in docs)
     assert missing == []
