@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from coventry_geo._owned import MARKER, foreign_entries, remove_owned, write_marker
+from coventry_geo.outputs import staged_output_dir
 from tests.cli import assert_ok, assert_refused, run_cli, snapshot
 
 #: Random foreign folders tried as --out by the property test (each in a new process).
@@ -190,10 +191,9 @@ def test_a_git_folder_is_never_replaced(tiny_study, tmp_path):
 def test_a_folder_holding_the_cache_is_never_replaced(tiny_study, tmp_path):
     manifest = tiny_study()
     out = tmp_path / "work"
-    cache = ("--cache-dir", out / "cache")
-    assert_ok(run_cli("run", manifest, "--out", out / "run1", *cache, cwd=tmp_path))
+    (out / "cache").mkdir(parents=True)
     before = snapshot(tmp_path)
-    result = run_cli("run", manifest, "--out", out, *cache, cwd=tmp_path)
+    result = run_cli("run", manifest, "--out", out, "--cache-dir", out / "cache", cwd=tmp_path)
     assert_refused(result, "the step cache")
     assert snapshot(tmp_path) == before
 
@@ -214,14 +214,15 @@ def test_a_file_added_to_the_output_folder_is_never_deleted(tiny_study, tmp_path
 
 
 def test_outputs_of_another_study_are_not_replaced(tiny_study, tmp_path):
-    manifest = tiny_study()
-    assert_ok(run_cli("run", manifest, cwd=tmp_path))
-    other = tiny_study(study={"code": "other", "name": "Other Town"})
-    before = snapshot(tmp_path / "out")
-    assert_refused(
-        run_cli("run", other, "--force", cwd=tmp_path), "outputs of study 'tiny'", "not of 'other'"
-    )
-    assert snapshot(tmp_path / "out") == before
+    manifest = tiny_study(study={"code": "other", "name": "Other Town"})
+    out = tmp_path / "out"
+    out.mkdir()
+    write_marker(out, "tiny")
+    (out / "run.json").write_text(json.dumps({"run_id": "r", "outputs": []}))
+    before = snapshot(out)
+    result = run_cli("run", manifest, cwd=tmp_path)
+    assert_refused(result, "outputs of study 'tiny'", "not of 'other'")
+    assert snapshot(out) == before
 
 
 def test_outputs_of_an_earlier_version_without_marker_are_adopted(tiny_study, tmp_path):
@@ -233,18 +234,23 @@ def test_outputs_of_an_earlier_version_without_marker_are_adopted(tiny_study, tm
     assert not list(tmp_path.glob(".retired-*"))
 
 
-def test_forged_run_record_cannot_reach_outside_the_folder(tiny_study, tmp_path):
-    manifest = tiny_study()
+def test_forged_run_record_cannot_reach_outside_the_folder(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("outside")
     out = tmp_path / "out"
-    out.mkdir()
+    (out / "a").mkdir(parents=True)
     write_marker(out, "tiny")
-    listed = ["../secret.txt", str(secret), "a/../../secret.txt"]
+    listed = ["../secret.txt", str(secret), "a/../../secret.txt", "a/link"]
+    (out / "a" / "link").symlink_to(secret)
     record = {"run_id": "x", "outputs": [{"path": p} for p in listed]}
     (out / "run.json").write_text(json.dumps(record))
-    assert_ok(run_cli("run", manifest, cwd=tmp_path))
+    assert [p.as_posix() for p in foreign_entries(out)] == ["a/link"]  # a link is never ours
+    (out / "a" / "link").unlink()
+    with staged_output_dir(out, study_code="tiny") as staging:
+        (staging / "new.csv").write_text("1\n")
     assert secret.read_text() == "outside"
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "secret.txt"]
 
 
 def test_folders_named_like_staging_but_not_marked_are_left_alone(tiny_study, tmp_path):
