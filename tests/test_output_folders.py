@@ -179,22 +179,19 @@ def test_folders_holding_inputs_git_or_the_current_folder_are_never_replaced(
     assert snapshot(repo) == before
 
 
-def test_a_git_folder_is_never_replaced(tiny_study, tmp_path):
-    manifest = tiny_study()
-    out = tmp_path / "checkout"
-    (out / ".git").mkdir(parents=True)
-    before = snapshot(out)
-    assert_refused(run_cli("run", manifest, "--out", out, cwd=tmp_path), "holds a .git folder")
-    assert snapshot(out) == before
-
-
-def test_a_folder_holding_the_cache_is_never_replaced(tiny_study, tmp_path):
+@pytest.mark.parametrize(
+    ("inside", "cache", "needle"),
+    [(".git", False, "holds a .git folder"), ("cache", True, "the step cache")],
+)
+def test_a_folder_holding_git_or_the_cache_is_never_replaced(
+    tiny_study, tmp_path, inside, cache, needle
+):
     manifest = tiny_study()
     out = tmp_path / "work"
-    (out / "cache").mkdir(parents=True)
+    (out / inside).mkdir(parents=True)
     before = snapshot(tmp_path)
-    result = run_cli("run", manifest, "--out", out, "--cache-dir", out / "cache", cwd=tmp_path)
-    assert_refused(result, "the step cache")
+    options = ["--cache-dir", out / "cache"] if cache else []
+    assert_refused(run_cli("run", manifest, "--out", out, *options, cwd=tmp_path), needle)
     assert snapshot(tmp_path) == before
 
 
