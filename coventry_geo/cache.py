@@ -30,7 +30,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import sys
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,14 +42,18 @@ from typing import Any
 
 import pandas as pd
 
+from coventry_geo._json import strict_dumps
+from coventry_geo.errors import OutputError
 from coventry_geo.layers._checks import file_sha256
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "CACHE_MARKER",
     "CachedResult",
     "FileHashes",
     "StepCache",
     "canonical_json",
+    "check_cache_dir",
     "default_cache_dir",
     "step_key",
 ]
@@ -56,8 +63,14 @@ logger = logging.getLogger(__name__)
 #: Environment variable naming the cache folder (overridden by ``--cache-dir``).
 CACHE_DIR_ENV = "COVENTRY_GEO_CACHE_DIR"
 
+#: File that marks a folder as a step cache.
+CACHE_MARKER = ".coventry-geo-cache.json"
+
 _ENTRY = "entry.json"
 _FORMAT = 1
+_CACHE_ENTRIES = {CACHE_MARKER, "steps", "tmp", "file_hashes.json"}
+_TMP_ENTRY = re.compile(r"^(\d+)-[0-9a-f]{8}$")
+_STALE_AFTER_S = 24 * 3600
 
 
 def default_cache_dir(out_dir: Path, study_code: str) -> Path:
@@ -158,7 +171,7 @@ class FileHashes:
     def save(self) -> None:
         """Write the remembered hashes (atomically) if any file was hashed."""
         if self.hashed and self.path is not None:
-            _write_atomic(self.path, json.dumps(self._known, indent=0))
+            _write_atomic(self.path, strict_dumps(self._known, indent=0))
 
 
 @dataclass
@@ -194,8 +207,18 @@ class StepCache:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        (self.root / "steps").mkdir(parents=True, exist_ok=True)
-        (self.root / "tmp").mkdir(exist_ok=True)
+        check_cache_dir(self.root)
+        try:
+            (self.root / "steps").mkdir(parents=True, exist_ok=True)
+            (self.root / "tmp").mkdir(exist_ok=True)
+            if not (self.root / CACHE_MARKER).is_file():
+                _write_atomic(self.root / CACHE_MARKER, strict_dumps({"format": _FORMAT}) + "\n")
+        except OSError as exc:
+            msg = (
+                f"cache folder {self.root} cannot be written ({exc.strerror or exc}). "
+                "Fix: give a writable --cache-dir, or run with --no-cache."
+            )
+            raise OutputError(msg, path=self.root) from exc
         self._clean_tmp()
 
     def load(self, key: str, *, files_to: Path | None = None) -> CachedResult | None:
@@ -263,7 +286,7 @@ class StepCache:
                 "warnings": result.warnings,
                 "parts": {p: file_sha256(tmp / p) for p in _part_names(tmp)},
             }
-            (tmp / _ENTRY).write_text(json.dumps(entry, default=_json_default), encoding="utf-8")
+            (tmp / _ENTRY).write_text(strict_dumps(entry), encoding="utf-8")
             final = self._folder(key)
             final.parent.mkdir(exist_ok=True)
             with contextlib.suppress(OSError):  # another run stored the same key first
@@ -277,19 +300,59 @@ class StepCache:
     def _clean_tmp(self) -> None:
         """Delete what killed runs left in ``tmp/`` (entries of processes no longer alive)."""
         for stale in (self.root / "tmp").iterdir():
-            pid = stale.name.split("-", 1)[0]
-            if not pid.isdigit() or not _alive(int(pid)):
+            match = _TMP_ENTRY.match(stale.name)
+            if match and not stale.is_symlink() and _stale(stale, int(match.group(1))):
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def check_cache_dir(root: Path) -> None:
+    """Refuse a cache folder that holds files the toolkit did not write.
+
+    A cache folder is used when it is missing, empty, or holds only what a
+    cache holds (:data:`CACHE_MARKER`, ``steps/``, ``tmp/``, ``file_hashes.json``).
+
+    Raises
+    ------
+    OutputError
+        Naming the folder and what it holds.
+    """
+    root = Path(root)
+    if not root.exists() and not root.is_symlink():
+        return
+    try:
+        names = sorted(p.name for p in root.iterdir())
+    except OSError as exc:
+        msg = (
+            f"cache folder {root} is not a folder that can be read ({exc.strerror or exc}). "
+            "Fix: give an empty or new --cache-dir, or run with --no-cache."
+        )
+        raise OutputError(msg, path=root) from exc
+    foreign = [n for n in names if n not in _CACHE_ENTRIES]
+    if foreign:
+        msg = (
+            f"cache folder {root} holds files the toolkit did not write "
+            f"({', '.join(foreign[:8])}{' ...' if len(foreign) > 8 else ''}); the toolkit "
+            "deletes stale entries in its cache, so it will not use this folder. Fix: give an "
+            "empty or new --cache-dir (or set COVENTRY_GEO_CACHE_DIR), or run with --no-cache."
+        )
+        raise OutputError(msg, path=root)
+
+
+def _stale(entry: Path, pid: int) -> bool:
+    """Whether a ``tmp/`` entry was left by a process that is gone.
+
+    On Windows ``os.kill(pid, 0)`` would send Ctrl+C to the process, so an
+    entry counts as stale there when it is a day old.
+    """
+    if sys.platform == "win32":
+        return time.time() - entry.stat().st_mtime > _STALE_AFTER_S
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _is_geo(frame: pd.DataFrame) -> bool:
@@ -331,13 +394,6 @@ def _read(folder: Path, entry: dict[str, Any]) -> CachedResult:
     return CachedResult(
         frames=frames, values=entry["values"], files=entry["files"], warnings=entry["warnings"]
     )
-
-
-def _json_default(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "LayerExtentError",
     "RasterNodataError",
     "OutputError",
+    "StrictRunError",
     "FetchError",
     "CoventryGeoWarning",
     "InvalidGeometryWarning",
@@ -35,10 +36,26 @@ __all__ = [
 
 
 class CoventryGeoError(Exception):
-    """Base class of every error raised by coventry_geo."""
+    """Base class of every error raised by coventry_geo.
+
+    Attributes
+    ----------
+    path : str or None
+        The file or folder the error is about, when there is one.
+    """
+
+    path: str | None = None
 
 
-class ManifestError(CoventryGeoError, ValueError):
+class _PathError(CoventryGeoError):
+    """An error whose message may be given with the file or folder it is about."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None) -> None:
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+
+
+class ManifestError(_PathError, ValueError):
     """The manifest (TOML) is unreadable, incomplete or asks for something not allowed."""
 
 
@@ -98,8 +115,12 @@ class RasterNodataError(LayerError, ValueError):
     """A raster has no nodata value, or a NetCDF variable has no spatial reference."""
 
 
-class OutputError(CoventryGeoError, OSError):
-    """Outputs cannot be written (folder locked, not writable, ...)."""
+class OutputError(_PathError, OSError):
+    """Outputs cannot be written (folder locked, not writable, not the toolkit's to replace)."""
+
+
+class StrictRunError(CoventryGeoError, ValueError):
+    """A run with ``strict=True`` (``--strict``) met a warning or a missing optional layer."""
 
 
 class FetchError(CoventryGeoError, OSError):

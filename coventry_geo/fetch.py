@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import pyogrio
 from pyproj import CRS
 
+from coventry_geo._json import strict_dumps
 from coventry_geo.errors import CoventryGeoError, FetchError
 from coventry_geo.layers._checks import file_sha256
 from coventry_geo.layers.vector import read_vector_layer
@@ -187,7 +188,7 @@ def fetch(
     dest.parent.mkdir(parents=True, exist_ok=True)
     collection = {"type": "FeatureCollection", "features": features}
     with _staged(dest) as tmp:
-        tmp.write_text(json.dumps(collection), encoding="utf-8")
+        tmp.write_text(strict_dumps(collection), encoding="utf-8")
         _validate(spec, tmp)
         record = FetchRecord(
             dataset=spec.name,
@@ -391,4 +392,4 @@ def _check_required_patterns(layer: LayerSpec, path: Path) -> None:
 def _write_sidecar(dest: Path, record: FetchRecord) -> None:
     sidecar = dest.with_name(dest.name + ".json")
     with _staged(sidecar) as tmp:
-        tmp.write_text(json.dumps(record.as_dict(), indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(strict_dumps(record.as_dict(), indent=2) + "\n", encoding="utf-8")

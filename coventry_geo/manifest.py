@@ -21,9 +21,11 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from coventry_geo._manifest_keys import manifest_problems
 from coventry_geo.errors import ManifestError
-from coventry_geo.layers.schemas import LAYER_SCHEMAS
+from coventry_geo.layers.schemas import LAYER_SCHEMAS, REPORTING_KINDS
 from coventry_geo.official.presets import PRESETS, Preset
+from coventry_geo.settings import problems_message, settings_problems
 
 __all__ = ["Manifest", "StudySpec", "LayerSpec", "JoinSpec", "read_manifest", "DATA_DIR_ENV"]
 
@@ -35,43 +37,7 @@ logger = logging.getLogger(__name__)
 
 _URL = re.compile(r"^(https?|s3|gs)://", re.IGNORECASE)
 _DATA_DIR_REF = re.compile(r"^\$\{(\w+)\}(?:/(.*))?$")
-_STUDY_KEYS = {
-    "name",
-    "code",
-    "crs",
-    "ward_layer",
-    "outputs",
-    "synthetic",
-    "allow_external_paths",
-    "allow_urls",
-    "attribution",
-    "description",
-    "data_dirs",
-}
-_LAYER_KEYS = {
-    "kind",
-    "path",
-    "layer",
-    "band",
-    "variable",
-    "fields",
-    "values",
-    "units",
-    "nodata",
-    "crs",
-    "sha256",
-    "options",
-    "source",
-    "licence",
-    "description",
-    "required",
-    "preset",
-    "join",
-    "ward_lookup",
-}
-_JOIN_KEYS = {"path", "preset", "on", "key", "fields", "sha256", "source", "licence", "description"}
-_TOP_KEYS = {"study", "settings", "layers", "maps", "fetch"}
-_LOOKUP_KEYS = {"path", "preset", "fields", "sha256", "source", "licence", "description"}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Kind of the presets that describe a small-area-to-ward lookup table.
 LOOKUP_KIND = "ward_lookup"
 #: Fields of a ward lookup: the small area's code and its ward's code.
@@ -166,6 +132,9 @@ class LayerSpec:
         When False and the file is absent, the layer is skipped with a
         :class:`~coventry_geo.errors.MissingLayerWarning` naming what cannot be
         computed; when True (default) an absent file is an error.
+    repair : bool or None
+        Whether invalid geometries are repaired with ``shapely.make_valid``
+        (``None``: the kind's default, see :attr:`repairs`).
     preset : str or None
         Name of the official-dataset preset the layer follows
         (:data:`coventry_geo.official.presets.PRESETS`).
@@ -199,6 +168,7 @@ class LayerSpec:
     licence: str = ""
     description: str = ""
     required: bool = True
+    repair: bool | None = None
     preset: str | None = None
     field_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     layer_patterns: tuple[str, ...] = ()
@@ -221,6 +191,15 @@ class LayerSpec:
     def column(self, toolkit_field: str) -> str:
         """Return the file's column name for a toolkit field name."""
         return self.fields.get(toolkit_field, toolkit_field)
+
+    @property
+    def repairs(self) -> bool:
+        """Whether invalid geometries are repaired with ``make_valid``.
+
+        ``repair`` when given; else False for reporting zones (wards, small
+        areas: results are published per zone) and True for other kinds.
+        """
+        return self.repair if self.repair is not None else self.kind not in REPORTING_KINDS
 
 
 @dataclass(frozen=True)
@@ -259,6 +238,22 @@ class Manifest:
         value = self.settings.get(name, {})
         return value if isinstance(value, dict) else {}
 
+    def input_paths(self) -> dict[str, Path]:
+        """Return the manifest and every local layer file and joined table, by description.
+
+        Returns
+        -------
+        dict of str to Path
+            ``"the manifest"``, ``"layer 'wards'"``, ``"table wards.join[1]"`` ...
+            to the absolute path (URLs left out).
+        """
+        found = {"the manifest": self.path}
+        for name, spec in self.layers.items():
+            if not spec.is_url:
+                found[f"layer '{name}'"] = Path(spec.path)
+            found |= {f"table {label}": Path(p) for label, p in spec.table_files.items()}
+        return found
+
 
 def read_manifest(path: str | Path) -> Manifest:
     """Read and check a manifest file.
@@ -289,12 +284,16 @@ def read_manifest(path: str | Path) -> Manifest:
     """
     path = Path(path)
     data = _read_toml(path)
-    _check_keys(path, "the top level", data, _TOP_KEYS)
+    problems = manifest_problems(data)
+    if isinstance(data.get("settings"), dict):
+        problems += settings_problems(data["settings"])
+    if problems:
+        raise ManifestError(problems_message(str(path), problems), path=path)
     study_table = _table(path, data, "study", required=True)
     layers_table = _table(path, data, "layers", required=True)
     if not layers_table:
         msg = f"manifest {path}: [layers] is empty. Fix: add at least a [layers.wards] table."
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     base = path.resolve().parent
     raw_study = dict(study_table)
     layers = {
@@ -313,18 +312,27 @@ def read_manifest(path: str | Path) -> Manifest:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if path.is_dir():
+        msg = f"manifest {path}: is a folder, not a file. Fix: give the path of the .toml file."
+        raise ManifestError(msg, path=path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
         msg = (
             f"manifest {path}: file not found. Fix: give the path of a TOML manifest "
             "(run `coventry-geo demo` to generate layers/demo.toml)."
         )
-        raise ManifestError(msg)
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raise ManifestError(msg, path=path) from None
+    except OSError as exc:
+        msg = (
+            f"manifest {path}: cannot be read ({exc.strerror or exc}; a symbolic link loop or "
+            "a file this user may not read). Fix: give a readable manifest file."
+        )
+        raise ManifestError(msg, path=path) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         msg = f"manifest {path}: not valid TOML ({exc}). Fix: correct the syntax at that line."
-        raise ManifestError(msg) from exc
+        raise ManifestError(msg, path=path) from exc
 
 
 def _table(path: Path, data: dict[str, Any], key: str, *, required: bool) -> dict[str, Any]:
@@ -332,27 +340,12 @@ def _table(path: Path, data: dict[str, Any], key: str, *, required: bool) -> dic
     if value is None:
         if required:
             msg = f"manifest {path}: no [{key}] table. Fix: add a [{key}] table (docs/manifest.md)."
-            raise ManifestError(msg)
+            raise ManifestError(msg, path=path)
         return {}
     if not isinstance(value, dict):
         msg = f"manifest {path}: '{key}' must be a table, got {type(value).__name__}."
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return value
-
-
-def _check_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        hints = [_closest(k, allowed) for k in unknown]
-        detail = ", ".join(
-            f"'{k}'" + (f" (did you mean '{h}'?)" if h else "")
-            for k, h in zip(unknown, hints, strict=True)
-        )
-        msg = (
-            f"manifest {path}: unknown key(s) in {where}: {detail}. "
-            f"Allowed: {', '.join(sorted(allowed))}."
-        )
-        raise ManifestError(msg)
 
 
 def _closest(word: str, choices: set[str] | list[str]) -> str | None:
@@ -362,10 +355,6 @@ def _closest(word: str, choices: set[str] | list[str]) -> str | None:
 
 def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, Any]) -> LayerSpec:
     where = f"[layers.{name}]"
-    if not isinstance(table, dict):
-        msg = f"manifest {path}: {where} must be a table."
-        raise ManifestError(msg)
-    _check_keys(path, where, table, _LAYER_KEYS)
     preset = _preset(path, where, table, as_table=False)
     kind = table.get("kind", preset.kind if preset else None)
     if kind not in LAYER_SCHEMAS:
@@ -375,16 +364,16 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
             + (f" (did you mean '{hint}'?)" if hint else "")
             + f". Known kinds: {', '.join(LAYER_SCHEMAS)}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     if preset is not None and preset.kind != kind:
         msg = (
             f"manifest {path}: {where} has kind '{kind}' but preset '{preset.name}' describes "
             f"a '{preset.kind}' layer. Fix: remove 'kind' or choose the right preset."
         )
-        raise ManifestError(msg)
-    if not isinstance(table.get("path"), str) or not table["path"]:
+        raise ManifestError(msg, path=path)
+    if "path" not in table:
         msg = f"manifest {path}: {where} has no 'path'. Fix: add path = \"<file>\"."
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     fields = table.get("fields", {})
     _check_fields(path, where, kind, fields)
     defaults = _preset_defaults(preset)
@@ -393,19 +382,20 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         kind=kind,
         path=_resolve_path(path, base, where, table["path"], study),
         layer=table.get("layer"),
-        band=int(table.get("band", 1)),
+        band=table.get("band", 1),
         variable=table.get("variable", defaults["variable"]),
         fields=dict(fields),
         values=table.get("values", defaults["values"]),
         units=table.get("units", defaults["units"]),
         nodata=table.get("nodata", defaults["nodata"]),
-        crs=table.get("crs"),
+        crs=None if table.get("crs") is None else str(table["crs"]),
         sha256=table.get("sha256"),
         options={**defaults["options"], **table.get("options", {})},
         source=str(table.get("source", defaults["source"])),
         licence=str(table.get("licence", defaults["licence"])),
         description=str(table.get("description", "")),
-        required=bool(table.get("required", True)),
+        required=table.get("required", True),
+        repair=table.get("repair"),
         preset=preset.name if preset else None,
         field_patterns=_patterns(preset, fields),
         layer_patterns=preset.layer if preset and "layer" not in table else (),
@@ -425,7 +415,7 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
             + (f" (did you mean '{hint}'?)" if hint else "")
             + f". Presets: {', '.join(PRESETS)}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     preset = PRESETS[name]
     if preset.table != as_table:
         use = "a [[layers.<name>.join]] table" if preset.table else "a layer"
@@ -436,7 +426,7 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
             f"{'an attribute table' if preset.table else 'a map layer'}. "
             f"Fix: use it in {use}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return preset
 
 
@@ -465,14 +455,8 @@ def _patterns(preset: Preset | None, fields: dict[str, str]) -> dict[str, tuple[
 
 
 def _joins(
-    path: Path, base: Path, layer: str, kind: str, raw: Any, study: dict[str, Any]
+    path: Path, base: Path, layer: str, kind: str, raw: list[dict[str, Any]], study: dict[str, Any]
 ) -> tuple[JoinSpec, ...]:
-    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-        msg = (
-            f"manifest {path}: [layers.{layer}].join must be a list of tables: write each as "
-            f"[[layers.{layer}.join]]."
-        )
-        raise ManifestError(msg)
     return tuple(_join_spec(path, base, layer, kind, i, t, study) for i, t in enumerate(raw))
 
 
@@ -486,17 +470,16 @@ def _join_spec(
     study: dict[str, Any],
 ) -> JoinSpec:
     where = f"[[layers.{layer}.join]] number {index + 1}"
-    _check_keys(path, where, table, _JOIN_KEYS)
     preset = _preset(path, where, table, as_table=True)
     if preset is not None and preset.kind != kind:
         msg = (
             f"manifest {path}: {where} uses preset '{preset.name}' (a '{preset.kind}' table) "
             f"on a '{kind}' layer. Fix: choose a preset for '{kind}'."
         )
-        raise ManifestError(msg)
-    if not isinstance(table.get("path"), str) or not table["path"]:
+        raise ManifestError(msg, path=path)
+    if "path" not in table:
         msg = f"manifest {path}: {where} has no 'path'. Fix: add path = \"<table>.csv\"."
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     schema = LAYER_SCHEMAS[kind]
     key = str(table.get("key", schema.field_names[0]))
     if key not in schema.field_names:
@@ -504,7 +487,7 @@ def _join_spec(
             f"manifest {path}: {where} has key {key!r}, not a field of kind '{kind}'. "
             f"Fields: {', '.join(schema.field_names)}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     fields = dict(table.get("fields", {}))
     if "on" in table:
         fields[key] = table["on"]
@@ -514,7 +497,7 @@ def _join_spec(
             f"manifest {path}: {where} does not say which column holds the {key}. "
             f'Fix: add on = "<column>" (e.g. on = "LSOA code (2021)") or a preset.'
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return JoinSpec(
         name=f"{layer}.join[{index + 1}]",
         path=_resolve_path(path, base, where, table["path"], study),
@@ -541,8 +524,7 @@ def _ward_lookup(
             f"manifest {path}: {where} must be a table on a 'small_areas' layer (this layer is "
             f"'{kind}'). Fix: write it as [layers.<small areas>.ward_lookup] with a path."
         )
-        raise ManifestError(msg)
-    _check_keys(path, where, table, _LOOKUP_KEYS)
+        raise ManifestError(msg, path=path)
     preset = _preset(path, where, table, as_table=True)
     if preset is not None and preset.kind != LOOKUP_KIND:
         lookups = [p.name for p in PRESETS.values() if p.kind == LOOKUP_KIND]
@@ -550,18 +532,18 @@ def _ward_lookup(
             f"manifest {path}: {where} uses preset '{preset.name}', which is not a ward "
             f"lookup. Fix: use {' or '.join(lookups)}, or name the columns in fields."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     fields = table.get("fields", {})
     _check_fields(path, where, LOOKUP_KIND, fields)
     patterns = _patterns(preset, fields)
     absent = [f for f in LOOKUP_FIELDS if f not in fields and f not in patterns]
-    if not isinstance(table.get("path"), str) or not table["path"] or absent:
+    if "path" not in table or absent:
         msg = (
             f"manifest {path}: {where} needs a path and the columns of {', '.join(LOOKUP_FIELDS)}"
             f'. Fix: path = "<lookup>.csv" with preset = "ons_lsoa_ward_lookup", or fields = '
             '{ area_id = "LSOA21CD", ward_id = "WD24CD" }.'
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return JoinSpec(
         name=f"{layer}.ward_lookup",
         path=_resolve_path(path, base, where, table["path"], study),
@@ -570,19 +552,13 @@ def _ward_lookup(
         field_patterns=patterns,
         preset=preset.name if preset else None,
         sha256=table.get("sha256"),
-        source=str(table.get("source", preset.source_url if preset else "")),
-        licence=str(table.get("licence", _preset_defaults(preset)["licence"])),
-        description=str(table.get("description", "")),
+        source=table.get("source", preset.source_url if preset else ""),
+        licence=table.get("licence", _preset_defaults(preset)["licence"]),
+        description=table.get("description", ""),
     )
 
 
-def _check_fields(path: Path, where: str, kind: str, fields: Any) -> None:
-    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-        msg = (
-            f"manifest {path}: {where}.fields must map toolkit field names to the file's "
-            'column names, e.g. fields = { ward_id = "WD22CD" }.'
-        )
-        raise ManifestError(msg)
+def _check_fields(path: Path, where: str, kind: str, fields: dict[str, str]) -> None:
     known = LOOKUP_FIELDS if kind == LOOKUP_KIND else LAYER_SCHEMAS[kind].field_names
     unknown = [k for k in fields if k not in known]
     if unknown:
@@ -594,80 +570,122 @@ def _check_fields(path: Path, where: str, kind: str, fields: Any) -> None:
             f"manifest {path}: {where}.fields names {detail}, not a field of kind '{kind}'. "
             f"Fields of '{kind}': {', '.join(known) or 'none'}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
 
 
-def _resolve_path(path: Path, base: Path, where: str, raw: str, study: dict[str, Any]) -> str:
-    if _URL.match(raw):
+def _resolve_path(
+    path: Path, base: Path, where: str, raw: str, study: dict[str, Any], *, url: bool = True
+) -> str:
+    if url and _URL.match(raw):
         if not study.get("allow_urls", False):
             msg = (
                 f"manifest {path}: {where} path {raw!r} is a URL, which this manifest does not "
                 "allow. Fix: download the file next to the manifest, or set "
                 "allow_urls = true in [study]."
             )
-            raise ManifestError(msg)
+            raise ManifestError(msg, path=path)
         return raw
     ref = _DATA_DIR_REF.match(raw)
     if ref:
-        return str(_data_dir(path, base, where, ref.group(1), study) / (ref.group(2) or ""))
-    resolved = (base / raw).resolve()
+        folder = _data_dir(path, base, where, ref.group(1), study)
+        resolved = _resolved(folder / (ref.group(2) or ""))
+        if not resolved.is_relative_to(folder):
+            msg = (
+                f"manifest {path}: {where} path {raw!r} leaves the declared folder "
+                f"${{{ref.group(1)}}} ({folder}). Fix: write a path inside it."
+            )
+            raise ManifestError(msg, path=path)
+        return str(resolved)
+    resolved = _resolved(base / raw)
     if not study.get("allow_external_paths", False) and not resolved.is_relative_to(base):
         msg = (
             f"manifest {path}: {where} path {raw!r} leaves the manifest's folder ({base}). "
-            "Fix: move the file under that folder, declare its folder in [study.data_dirs] "
-            "and write the path as ${name}/file, or set allow_external_paths = true in [study]."
+            "Fix: keep it under that folder, or declare its folder in [study.data_dirs] "
+            "and write the path as ${name}/..., or set allow_external_paths = true in [study]."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return str(resolved)
+
+
+def _resolved(target: Path) -> Path:
+    """Return ``target`` made absolute with links resolved.
+
+    A symbolic link loop is left unresolved: the layer's file check then
+    reports it, naming the layer.
+    """
+    try:
+        return target.expanduser().resolve()
+    except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError for loops
+        return Path(os.path.abspath(target.expanduser()))
 
 
 def _data_dir(path: Path, base: Path, where: str, name: str, study: dict[str, Any]) -> Path:
     """Resolve ``${name}``: the environment override, else ``[study.data_dirs]``."""
     dirs = study.get("data_dirs", {})
-    if not isinstance(dirs, dict) or not all(isinstance(v, str) for v in dirs.values()):
-        msg = (
-            f"manifest {path}: [study.data_dirs] must map names to folders, e.g. "
-            'data_dirs = { shared = "../../shared/data/coventry" }.'
-        )
-        raise ManifestError(msg)
     env = os.environ.get(f"{DATA_DIR_ENV}{name.upper()}")
     if env:
-        return Path(env).expanduser().resolve()
+        return _resolved(Path(env))
     if name not in dirs:
         msg = (
             f"manifest {path}: {where} refers to ${{{name}}}, which [study.data_dirs] does not "
             f"declare (it declares: {', '.join(dirs) or 'none'}). Fix: add {name} = "
             f'"<folder>" to [study.data_dirs], or set {DATA_DIR_ENV}{name.upper()}.'
         )
-        raise ManifestError(msg)
-    return (base / dirs[name]).resolve()
+        raise ManifestError(msg, path=path)
+    return _resolved(base / dirs[name])
 
 
 def _study_spec(
     path: Path, base: Path, table: dict[str, Any], layers: dict[str, LayerSpec]
 ) -> StudySpec:
-    _check_keys(path, "[study]", table, _STUDY_KEYS)
     name = table.get("name")
-    if not isinstance(name, str) or not name.strip():
+    if name is None:
         msg = f'manifest {path}: [study] has no name. Fix: add name = "<city>".'
-        raise ManifestError(msg)
-    code = str(table.get("code") or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
-    outputs = (base / table["outputs"]) if "outputs" in table else Path("outputs") / code
+        raise ManifestError(msg, path=path)
+    code = _study_code(path, table)
     return StudySpec(
         name=name,
         code=code,
         crs=_analysis_crs(path, table.get("crs", "EPSG:27700")),
         ward_layer=_ward_layer(path, table.get("ward_layer"), layers),
-        outputs=outputs.resolve(),
-        synthetic=bool(table.get("synthetic", False)),
-        allow_external_paths=bool(table.get("allow_external_paths", False)),
-        allow_urls=bool(table.get("allow_urls", False)),
-        attribution=str(table.get("attribution", "")),
-        description=str(table.get("description", "")),
+        outputs=_outputs(path, base, table, code),
+        synthetic=table.get("synthetic", False),
+        allow_external_paths=table.get("allow_external_paths", False),
+        allow_urls=table.get("allow_urls", False),
+        attribution=table.get("attribution", ""),
+        description=table.get("description", ""),
         data_dirs={
             n: _data_dir(path, base, "[study]", n, table) for n in table.get("data_dirs", {})
         },
     )
+
+
+def _study_code(path: Path, table: dict[str, Any]) -> str:
+    """Return the study's code: given, or a slug of its name (``[a-z0-9_-]``, 1-64 long)."""
+    given = table.get("code")
+    code = given if given is not None else re.sub(r"[^a-z0-9]+", "-", table["name"].lower())
+    code = code if given is not None else code.strip("-")[:64].strip("-")
+    if not _SLUG.match(code):
+        what = (
+            f"code = {given!r}" if given is not None else f"the code made from the name ({code!r})"
+        )
+        msg = (
+            f"manifest {path}: [study] {what} is not a short slug: it must be 1-64 characters "
+            "of a-z, 0-9, '_' and '-', starting with a letter or digit (it names the output "
+            'and cache folders). Fix: set e.g. code = "coventry" in [study].'
+        )
+        raise ManifestError(msg, path=path)
+    return code
+
+
+def _outputs(path: Path, base: Path, table: dict[str, Any], code: str) -> Path:
+    """Return the output folder: ``[study] outputs`` (confined like paths), else outputs/<code>."""
+    if "outputs" not in table:
+        return (Path("outputs") / code).resolve()
+    resolved = Path(
+        _resolve_path(path, base, "[study] outputs", table["outputs"], table, url=False)
+    )
+    return resolved
 
 
 def _analysis_crs(path: Path, value: Any) -> CRS:
@@ -678,7 +696,7 @@ def _analysis_crs(path: Path, value: Any) -> CRS:
             f"manifest {path}: [study] crs {value!r} is not a CRS ({exc}). "
             'Fix: e.g. crs = "EPSG:27700".'
         )
-        raise ManifestError(msg) from exc
+        raise ManifestError(msg, path=path) from exc
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if not crs.is_projected or unit not in ("metre", "meter"):
         msg = (
@@ -686,7 +704,7 @@ def _analysis_crs(path: Path, value: Any) -> CRS:
             f"(got {crs.name}, unit {unit or 'none'}). Areas and distances need one. "
             'Fix: use a local projected CRS such as crs = "EPSG:27700" (British National Grid).'
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return crs
 
 
@@ -698,12 +716,12 @@ def _ward_layer(path: Path, value: Any, layers: dict[str, LayerSpec]) -> str:
                 f"manifest {path}: found {len(wards)} layers of kind 'wards' ({', '.join(wards)}). "
                 'Fix: have exactly one, or name it in [study] ward_layer = "<name>".'
             )
-            raise ManifestError(msg)
+            raise ManifestError(msg, path=path)
         return wards[0]
     if value not in layers or layers[value].kind != "wards":
         msg = (
             f"manifest {path}: [study] ward_layer = {value!r} is not a layer of kind 'wards'. "
             f"Layers of kind 'wards': {', '.join(wards) or 'none'}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=path)
     return str(value)

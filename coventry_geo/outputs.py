@@ -4,26 +4,41 @@ Outputs are written into a staging folder beside the output folder and swapped
 into place only when the whole run has succeeded (:func:`staged_output_dir`).
 A run that fails or is killed leaves the previous outputs untouched; the
 next run removes stale staging folders and restores a folder left half-swapped.
+Only folders the toolkit wrote are ever replaced or deleted
+(:mod:`coventry_geo._owned`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coventry_geo._owned import (
+    check_replaceable,
+    is_marked,
+    newest,
+    remove_if_empty,
+    remove_owned,
+    write_marker,
+)
 from coventry_geo.errors import OutputError
 from coventry_geo.provenance import RUN_ID_KEY
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["gpkg_metadata", "recover_output_dir", "staged_output_dir", "write_ward_table"]
+__all__ = [
+    "gpkg_metadata",
+    "gpkg_timestamp",
+    "recover_output_dir",
+    "staged_output_dir",
+    "write_ward_table",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -32,72 +47,120 @@ _RETIRED = ".retired-"
 
 
 @contextlib.contextmanager
-def staged_output_dir(out_dir: str | Path) -> Iterator[Path]:
+def staged_output_dir(out_dir: str | Path, *, study_code: str) -> Iterator[Path]:
     """Yield an empty staging folder that replaces ``out_dir`` on success.
 
     Parameters
     ----------
     out_dir : str or Path
-        The final output folder.
+        The final output folder; checked with
+        :func:`~coventry_geo._owned.check_replaceable` before this is called.
+    study_code : str, keyword-only
+        Written into the folder's marker (:data:`~coventry_geo._owned.MARKER`).
 
     Yields
     ------
     Path
-        A new folder beside ``out_dir``; write every output there.
+        A new folder beside ``out_dir``, holding the marker; write every output there.
 
     Raises
     ------
     OutputError
-        If the parent folder cannot be created or written.
+        If the parent folder cannot be written, or ``out_dir`` was given files
+        the toolkit did not write while the run was computing.
 
     Notes
     -----
     On success the previous ``out_dir`` is renamed aside, the staging folder is
-    renamed to ``out_dir`` and the old one is deleted: each step is an atomic
-    rename on one file system. On any exception the staging folder is removed
-    and ``out_dir`` is left exactly as it was.
+    renamed to ``out_dir`` and the files of the old one that its run wrote are
+    deleted: each step is an atomic rename on one file system. On any exception
+    the staging folder is removed and ``out_dir`` is left exactly as it was.
     """
-    out_dir = Path(out_dir).resolve()
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = (
-            f"output folder {out_dir}: cannot create its parent ({exc}). "
-            "Fix: choose a writable --out."
-        )
-        raise OutputError(msg) from exc
+    out_dir = Path(out_dir)
     recover_output_dir(out_dir)
     staging = out_dir.parent / f"{_STAGING}{out_dir.name}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    try:
+        staging.mkdir()
+        write_marker(staging, study_code)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        msg = (
+            f"output folder {out_dir}: cannot write beside it in {out_dir.parent} "
+            f"({exc.strerror or exc}). Fix: choose a writable --out."
+        )
+        raise OutputError(msg, path=out_dir) from exc
     try:
         yield staging
+        check_replaceable(out_dir, study_code=study_code)  # again: the user may have added files
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _swap_into_place(staging, out_dir)
+    _swap_into_place(staging, out_dir, study_code)
 
 
 def recover_output_dir(out_dir: Path) -> None:
     """Clean what an interrupted run left beside ``out_dir``.
 
     Restores a retired previous output folder if the swap was interrupted
-    before the new one was in place, and deletes stale staging folders.
+    before the new one was in place, deletes stale staging folders and the
+    toolkit's files in stale retired ones. Only folders carrying the toolkit's
+    marker are restored or deleted; others with such names are left alone.
     """
-    retired = sorted(out_dir.parent.glob(f"{_RETIRED}{out_dir.name}-*"))
-    if retired and not out_dir.exists():
-        os.replace(retired[-1], out_dir)
+    retired = _beside(out_dir, _RETIRED)
+    latest = newest(retired)
+    if latest is not None and not out_dir.exists() and not out_dir.is_symlink():
+        latest.replace(out_dir)
         logger.warning("restored previous outputs %s after an interrupted run", out_dir)
-        retired = retired[:-1]
-    for stale in [*retired, *out_dir.parent.glob(f"{_STAGING}{out_dir.name}-*")]:
+        retired.remove(latest)
+    for stale in retired:
+        remove_owned(stale)
+    for stale in _beside(out_dir, _STAGING):
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    retired = out_dir.parent / f"{_RETIRED}{out_dir.name}-{uuid.uuid4().hex[:8]}"
-    if out_dir.exists():
-        os.replace(out_dir, retired)
-    os.replace(staging, out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
+def _beside(out_dir: Path, prefix: str) -> list[Path]:
+    """Return the marked folders named ``<prefix><out name>-*`` beside ``out_dir``."""
+    start = f"{prefix}{out_dir.name}-"
+    try:
+        siblings = list(out_dir.parent.iterdir())
+    except OSError:
+        return []
+    return [p for p in siblings if p.name.startswith(start) and not p.is_symlink() and is_marked(p)]
+
+
+def _swap_into_place(staging: Path, out_dir: Path, study_code: str) -> None:
+    retired = None
+    if out_dir.is_dir() and remove_if_empty(out_dir):
+        pass  # an empty folder: nothing to keep aside
+    elif out_dir.exists():
+        if not is_marked(out_dir):  # outputs of a version before markers: adopted
+            write_marker(out_dir, study_code)
+        retired = out_dir.parent / f"{_RETIRED}{out_dir.name}-{uuid.uuid4().hex[:8]}"
+        out_dir.replace(retired)
+    staging.replace(out_dir)
+    if retired is not None:
+        remove_owned(retired)
+
+
+def gpkg_timestamp(stamp: str) -> contextlib.AbstractContextManager[None]:
+    """Write ``stamp`` as the ``last_change`` of GeoPackages written in the block.
+
+    GDAL otherwise writes the current time, so that two runs of the same inputs
+    give different bytes. ``stamp`` is ``YYYY-MM-DDTHH:MM:SS.sssZ``.
+    """
+    return _gdal_option("OGR_CURRENT_DATE", stamp)
+
+
+@contextlib.contextmanager
+def _gdal_option(name: str, value: str) -> Iterator[None]:
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option(name)
+    pyogrio.set_gdal_config_options({name: value})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({name: before})
 
 
 def write_ward_table(
@@ -131,7 +194,12 @@ def write_ward_table(
 
 
 def gpkg_metadata(run_id: str | None) -> dict[str, dict[str, str]]:
-    """Return the ``to_file`` keywords that write the run id into a GeoPackage's metadata."""
+    """Return the ``to_file`` keywords that write the run id into a GeoPackage layer's metadata.
+
+    Layer metadata only: GDAL (3.12) writes a ``<file>.gpkg.aux.xml`` beside a
+    GeoPackage with dataset metadata every time it merely reads it (QGIS
+    included), which would litter the output folder.
+    """
     if run_id is None:
         return {}
-    return {"dataset_metadata": {RUN_ID_KEY: run_id}, "layer_metadata": {RUN_ID_KEY: run_id}}
+    return {"layer_metadata": {RUN_ID_KEY: run_id}}

@@ -17,8 +17,8 @@ its output folder (:mod:`coventry_geo._lock`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import logging
 import time
 import warnings
@@ -31,9 +31,18 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from coventry_geo._json import strict_dumps
 from coventry_geo._lock import output_lock
-from coventry_geo.cache import CachedResult, FileHashes, StepCache, canonical_json
+from coventry_geo._owned import check_replaceable, safe_resolve
+from coventry_geo.cache import (
+    CachedResult,
+    FileHashes,
+    StepCache,
+    canonical_json,
+    check_cache_dir,
+)
 from coventry_geo.cache import default_cache_dir as _default_cache_dir
+from coventry_geo.errors import OutputError, StrictRunError
 from coventry_geo.evidence import (
     Evidence,
     EvidencePlan,
@@ -46,6 +55,7 @@ from coventry_geo.evidence import (
 from coventry_geo.layers._checks import file_sha256
 from coventry_geo.outputs import (
     gpkg_metadata,
+    gpkg_timestamp,
     recover_output_dir,
     staged_output_dir,
     write_ward_table,
@@ -92,6 +102,8 @@ class RunResult:
         True when nothing had changed: no step ran and ``out_dir`` was left as it was.
     warnings : list of dict
         The warnings of the run (``category``, ``message``), as in ``run.json``.
+    skipped_layers : list of str
+        Optional layers (``required = false``) whose file is absent.
     """
 
     out_dir: Path
@@ -100,6 +112,7 @@ class RunResult:
     steps: list[StepRecord] = field(default_factory=list)
     up_to_date: bool = False
     warnings: list[dict[str, str]] = field(default_factory=list)
+    skipped_layers: list[str] = field(default_factory=list)
     load_evidence: Callable[[], Evidence] | None = field(default=None, repr=False)
     _evidence: Evidence | None = field(default=None, repr=False)
 
@@ -139,6 +152,7 @@ def run_study(
     use_cache: bool = True,
     force: bool = False,
     progress: bool = False,
+    strict: bool = False,
 ) -> RunResult:
     """Compute every indicator the study's layers allow and write the outputs.
 
@@ -146,7 +160,9 @@ def run_study(
     ----------
     study : Study
     out_dir : str or Path, optional, keyword-only
-        Output folder; default: the manifest's ``[study] outputs``.
+        Output folder; default: the manifest's ``[study] outputs``. It must be
+        missing, empty, or a folder the toolkit wrote for this study (see
+        ``docs/pipeline.md``, "What the toolkit touches").
     cache_dir : str or Path, optional, keyword-only
         Step cache folder; default :func:`default_cache_dir`.
     use_cache : bool, keyword-only
@@ -156,6 +172,10 @@ def run_study(
         (the cache is refreshed).
     progress : bool, keyword-only
         Show a progress bar of the steps on stderr.
+    strict : bool, keyword-only
+        Refuse to publish (raise :class:`~coventry_geo.errors.StrictRunError`,
+        the previous outputs kept) when an optional layer is missing or the run
+        issues any warning.
 
     Returns
     -------
@@ -167,20 +187,83 @@ def run_study(
         For bad input (a message naming the layer, the file and the fix). The
         previous outputs are then left untouched.
     OutputError
-        If another run holds the output folder's lock.
+        If the output folder may not be replaced (it holds files the toolkit
+        did not write, or the study's inputs), or another run holds its lock.
     """
-    target = (Path(out_dir) if out_dir is not None else study.manifest.study.outputs).resolve()
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir(study, target)
+    target = safe_resolve(out_dir if out_dir is not None else study.manifest.study.outputs)
+    root = (
+        safe_resolve(cache_dir, what="cache folder")
+        if cache_dir is not None
+        else default_cache_dir(study, target)
+    )
+    code = study.manifest.study.code
+    check_replaceable(target, study_code=code, protected=_protected(study, root, use_cache))
+    if use_cache:
+        check_cache_dir(root)
+    study.check_files()
+    if strict:
+        _refuse_missing_layers(study)
+    _make_parent(target)
     with output_lock(target):
         recover_output_dir(target)
         cache = StepCache(root) if use_cache else None
         hashes = FileHashes(root / "file_hashes.json" if use_cache else None)
         runner = StepRunner(cache=cache, hashes=hashes, force=force)
         with warnings.catch_warnings(record=True) as caught, recorded_log_warnings() as logged:
-            result = _run(study, target, runner, caught, logged, progress=progress)
+            result = _run(study, target, runner, caught, logged, progress=progress, strict=strict)
         hashes.save()
     replay_warnings(w for w in result.warnings if not w["category"].startswith("log:"))
     return result
+
+
+def _protected(study: Study, cache_root: Path, use_cache: bool) -> dict[str, Path]:
+    """Return what an output folder must not hold: inputs, the cache, the current folder."""
+    protected = study.manifest.input_paths()
+    if use_cache:
+        protected["the step cache"] = cache_root
+    with contextlib.suppress(OSError):
+        protected["the current folder"] = Path.cwd().resolve()
+    return protected
+
+
+def _make_parent(target: Path) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = (
+            f"output folder {target}: cannot create its parent folder "
+            f"({exc.strerror or exc}). Fix: choose a writable --out."
+        )
+        raise OutputError(msg, path=target) from exc
+
+
+def _refuse_missing_layers(study: Study) -> None:
+    missing = study.missing_optional_layers()
+    if missing:
+        listed = ", ".join(f"'{n}' ({study.spec(n).path})" for n in missing)
+        msg = (
+            f"strict run: optional layer(s) {listed} not present, so the indicators that need "
+            "them would be skipped. Fix: download them (see layers/README.md), or run "
+            "without --strict."
+        )
+        raise StrictRunError(msg)
+
+
+#: Warning categories about library code rather than the data: not a reason to refuse a run.
+_DEVELOPER_WARNINGS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning")
+
+
+def _refuse_warnings(records: list[dict[str, str]]) -> None:
+    """In a strict run, refuse to publish outputs when the run issued a warning."""
+    found = [w for w in records if w["category"] not in _DEVELOPER_WARNINGS]
+    if found:
+        listed = "; ".join(f"{w['category']}: {w['message']}" for w in found[:5])
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        msg = (
+            f"strict run: {len(found)} warning(s), so the outputs are not published: "
+            f"{listed}{more}. Fix: correct what they point at, or run without --strict."
+        )
+        raise StrictRunError(msg)
 
 
 def _run(
@@ -191,6 +274,7 @@ def _run(
     logged: list[dict[str, str]],
     *,
     progress: bool,
+    strict: bool,
 ) -> RunResult:
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -205,6 +289,9 @@ def _run(
             target,
             previous["run_id"],
         )
+        found = _merged(previous.get("warnings", []), warning_records(caught), logged)
+        if strict:
+            _refuse_warnings(found)
         loader = StepRunner(cache=runner.cache, hashes=runner.hashes)
         return RunResult(
             out_dir=target,
@@ -212,19 +299,20 @@ def _run(
             outputs=[Path(o["path"]) for o in previous["outputs"]],
             up_to_date=True,
             warnings=_merged(previous.get("warnings", []), warning_records(caught)),
+            skipped_layers=study.missing_optional_layers(),
             load_evidence=lambda: compute_evidence(study, runner=loader, plan=plan),
         )
     from tqdm import tqdm
 
     run_id = new_run_id(run_key)
-    with tqdm(
-        total=len(keys) + 1, desc=study.manifest.study.code, unit="step", disable=not progress
-    ) as bar:
+    code = study.manifest.study.code
+    with tqdm(total=len(keys) + 1, desc=code, unit="step", disable=not progress) as bar:
         runner.bar = bar
         logger.info("study '%s': computing indicators (run %s)", study.name, run_id)
         evidence = compute_evidence(study, runner=runner, plan=plan)
-        with staged_output_dir(target) as staging:
-            files, steps_of = _write_outputs(study, evidence, staging, runner, keys, run_id)
+        with staged_output_dir(target, study_code=code) as staging:
+            with gpkg_timestamp(started.strftime("%Y-%m-%dT%H:%M:%S.000Z")):
+                files, steps_of = _write_outputs(study, evidence, staging, runner, keys, run_id)
             files += stamp_outputs(staging, files, run_id, steps=steps_of)
             record = {
                 "run_id": run_id,
@@ -238,9 +326,9 @@ def _run(
                 "steps": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in runner.records],
                 "outputs": output_records(staging, files, steps_of),
             }
-            (staging / "run.json").write_text(
-                json.dumps(record, indent=2, default=str), encoding="utf-8"
-            )
+            if strict:
+                _refuse_warnings(record["warnings"])
+            (staging / "run.json").write_text(strict_dumps(record, indent=2), encoding="utf-8")
             outputs = [f.relative_to(staging) for f in files] + [Path("run.json")]
     logger.info("study '%s': wrote %d outputs to %s", study.name, len(outputs), target)
     return RunResult(
@@ -249,6 +337,7 @@ def _run(
         outputs=outputs,
         steps=list(runner.records),
         warnings=record["warnings"],
+        skipped_layers=study.missing_optional_layers(),
         _evidence=evidence,
     )
 
@@ -350,7 +439,8 @@ def _site_layers(study: Study) -> tuple[str, ...]:
     """Return the layers the green-and-blue site reads besides the greenspace family's results."""
     kinds = ("greenspace", "canopy")
     names = [study.available(k, needed_for="the green-and-blue map") for k in kinds]
-    blue = [n for n in study.manifest.names_of("blue") if Path(study.spec(n).path).exists()]
+    missing = study.missing_optional_layers()
+    blue = [n for n in study.manifest.names_of("blue") if n not in missing]
     return tuple(n for n in [*names, *blue] if n)
 
 

@@ -1,7 +1,7 @@
 """Provenance of a run: its id, inputs, environment, steps, outputs and warnings.
 
 Every run writes ``run.json`` in its output folder (:func:`run_record`), and
-every output file carries the run id: GeoPackages in their dataset metadata
+every output file carries the run id: GeoPackages in each layer's metadata
 (``coventry_geo_run_id``), every other top-level file in a sidecar
 ``<file>.run.json`` and the files of a sub-folder (maps, web site) in
 ``<folder>/provenance.json`` (:func:`stamp_outputs`).
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coventry_geo import __version__
+from coventry_geo._json import strict_dumps
 from coventry_geo.layers._checks import file_sha256
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def stamp_outputs(
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    path.write_text(strict_dumps(record, indent=2), encoding="utf-8")
     return path
 
 

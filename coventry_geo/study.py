@@ -12,11 +12,16 @@ import logging
 import warnings
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pyogrio
+import rasterio
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from rasterio.errors import RasterioError
 
 from coventry_geo.errors import (
     LayerExtentError,
@@ -24,13 +29,11 @@ from coventry_geo.errors import (
     ManifestError,
     MissingLayerWarning,
 )
+from coventry_geo.layers._checks import check_readable
 from coventry_geo.layers.raster import RasterLayer, is_raster_file, open_raster_layer
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import LayerSpec, Manifest, read_manifest
-
-if TYPE_CHECKING:
-    from pyproj import CRS
 
 __all__ = ["Study", "open_study"]
 
@@ -156,9 +159,36 @@ class Study:
         """
         return [n for n in self.manifest.names_of(kind) if self._usable(n, needed_for)]
 
+    def missing_optional_layers(self) -> list[str]:
+        """Return the optional layers (``required = false``) whose file is absent, in order."""
+        return [
+            name
+            for name, spec in self.manifest.layers.items()
+            if not spec.required and not spec.is_url and not _present(spec.path)
+        ]
+
+    def check_files(self) -> None:
+        """Check that every present layer file and joined table can be read.
+
+        Cheap (no file is hashed or parsed): run before a run hashes its inputs,
+        so that an unreadable file is reported as such, naming the layer.
+
+        Raises
+        ------
+        LayerNotFoundError, LayerReadError
+            For a required file that is absent, a folder, a symbolic link loop
+            or a file that cannot be read.
+        """
+        missing = self.missing_optional_layers()
+        for name, spec in self.manifest.layers.items():
+            if name not in missing and not spec.is_url:
+                lookup = () if spec.ward_lookup is None else (spec.ward_lookup,)
+                for item in (spec, *spec.joins, *lookup):
+                    check_readable(item)
+
     def _usable(self, name: str, needed_for: str) -> bool:
         spec = self.spec(name)
-        if spec.required or spec.is_url or Path(spec.path).exists():
+        if spec.required or spec.is_url or _present(spec.path):
             return True
         if name not in self._missing_warned:
             self._missing_warned.add(name)
@@ -251,6 +281,53 @@ class Study:
         inside = shapely.intersection(self.study_area, shapely.box(*bounds)).area
         return inside / self.study_area.area
 
+    def check_ward_extent(self) -> None:
+        """Check that the ward layer is not the one layer that misses all the others.
+
+        Compares bounding boxes read from the files' headers (nothing is loaded):
+        when the wards overlap none of the other layers while those overlap each
+        other, the ward layer is the misplaced one.
+
+        Raises
+        ------
+        LayerExtentError
+            Naming the ward layer, its extent and the others'.
+        """
+        others = self._other_extents()
+        wards = shapely.box(*self.study_area.bounds)
+        if len(others) < 2 or any(wards.intersects(shapely.box(*b)) for b in others.values()):
+            return
+        boxes = {n: shapely.box(*b) for n, b in others.items()}
+        agree = all(
+            any(box.intersects(other) for m, other in boxes.items() if m != n)
+            for n, box in boxes.items()
+        )
+        if agree:
+            spec = self.spec(self.manifest.study.ward_layer)
+            raise LayerExtentError(
+                spec.name,
+                spec.path,
+                f"the ward layer overlaps none of the other layers, which agree with each "
+                f"other: the wards span {_extent(self.study_area.bounds)}, and "
+                + "; ".join(f"'{n}' {_extent(b)}" for n, b in others.items())
+                + f" ({self.crs.to_string()}).",
+                "check that the ward file is for this study area and that its CRS label is "
+                "right; the other layers are where the study is.",
+            )
+
+    def _other_extents(self) -> dict[str, tuple[float, ...]]:
+        """Bounding boxes (analysis CRS) of the non-ward layers, from their files' headers."""
+        ward_layer = self.manifest.study.ward_layer
+        missing = self.missing_optional_layers()
+        extents = {}
+        for name, spec in self.manifest.layers.items():
+            if name == ward_layer or name in missing or spec.is_url:
+                continue
+            bounds = _header_extent(spec, raster=self.is_raster(name), crs=self.crs)
+            if bounds is not None:
+                extents[name] = bounds
+        return extents
+
     def _check_overlap(
         self, spec: LayerSpec, bounds: tuple[float, ...], gdf: gpd.GeoDataFrame | None
     ) -> None:
@@ -262,16 +339,42 @@ class Study:
         if hits and gdf is not None:
             hits = len(gdf.sindex.query(area, predicate="intersects")) > 0
         if not hits:
-            wx0, wy0, wx1, wy1 = area.bounds
+            self.check_ward_extent()  # the ward layer may be the misplaced one
             raise LayerExtentError(
                 spec.name,
                 spec.path,
-                "the layer does not overlap the wards: its extent is "
-                f"x {bounds[0]:.0f}..{bounds[2]:.0f}, "
-                f"y {bounds[1]:.0f}..{bounds[3]:.0f} and the wards' is x {wx0:.0f}..{wx1:.0f}, "
-                f"y {wy0:.0f}..{wy1:.0f} ({self.crs.to_string()}).",
+                f"the layer does not overlap the wards: its extent is {_extent(bounds)} and the "
+                f"wards' is {_extent(area.bounds)} ({self.crs.to_string()}).",
                 "check that the layer is for this study area and that its CRS label is right.",
             )
+
+
+def _extent(bounds: tuple[float, ...]) -> str:
+    return f"x {bounds[0]:.0f}..{bounds[2]:.0f}, y {bounds[1]:.0f}..{bounds[3]:.0f}"
+
+
+def _header_extent(spec: LayerSpec, *, raster: bool, crs: CRS) -> tuple[float, ...] | None:
+    """Return a layer's bounding box in ``crs`` from its file's header; None when unknown."""
+    try:
+        if raster:
+            with rasterio.open(spec.path) as ds:
+                bounds, source = tuple(ds.bounds), ds.crs and ds.crs.to_wkt()
+        else:
+            info = pyogrio.read_info(spec.path, layer=spec.layer)
+            if info.get("total_bounds") is None:  # an empty layer
+                return None
+            bounds, source = tuple(info["total_bounds"]), info["crs"]
+        source = source or spec.crs
+        if source is None or not all(np.isfinite(bounds)):
+            return None
+        return _bounds_in(bounds, CRS.from_user_input(source), crs)
+    except (OSError, ValueError, RuntimeError, CRSError, RasterioError):
+        return None
+
+
+def _present(path: str) -> bool:
+    """Whether something is at ``path``: a file, a folder, or a symbolic link (even broken)."""
+    return Path(path).exists() or Path(path).is_symlink()
 
 
 def _bounds_in(bounds: tuple[float, ...], src: CRS, dst: CRS) -> tuple[float, float, float, float]:

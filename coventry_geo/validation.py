@@ -105,7 +105,7 @@ def validate_study(study: Study) -> ValidationReport:
 def _check_layer(study: Study, name: str, *, wards_ok: bool) -> LayerCheck:
     spec = study.spec(name)
     check = LayerCheck(layer=name, kind=spec.kind)
-    if not spec.required and not spec.is_url and not Path(spec.path).exists():
+    if name in study.missing_optional_layers():
         check.status = "missing"
         check.messages.append(
             f"optional layer not present ({spec.path}); the indicators that need it are skipped. "
@@ -132,6 +132,7 @@ def _check_layer(study: Study, name: str, *, wards_ok: bool) -> LayerCheck:
 def _describe(study: Study, name: str, check: LayerCheck, *, wards_ok: bool) -> None:
     if name == study.manifest.study.ward_layer:
         wards = study.wards
+        study.check_ward_extent()
         check.size = f"{len(wards)} features"
         check.crs = study.crs.to_string()
         check.coverage_pct = 100.0

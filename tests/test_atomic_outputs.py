@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from coventry_geo import open_study, run_study
 from coventry_geo._lock import output_lock
+from coventry_geo._owned import write_marker
 from coventry_geo.cli import cli
 
 #: Runs the command line with one function replaced by "touch a flag file, then sleep".
@@ -130,8 +131,9 @@ def test_interrupted_swap_is_recovered(tiny_study, tmp_path, leftover):
     before = _hashes(out)
     if leftover == "retired":  # killed between the two renames of the swap
         os.replace(out, tmp_path / ".retired-out-0000")
-    else:
+    else:  # killed while writing: the staging folder carries the marker from the start
         (tmp_path / ".staging-out-0000").mkdir()
+        write_marker(tmp_path / ".staging-out-0000", "tiny")
     result = run_study(open_study(manifest))
     assert result.up_to_date
     assert _hashes(out) == before

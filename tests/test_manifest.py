@@ -92,13 +92,11 @@ def test_ward_layer_must_be_of_kind_wards(tiny_study):
 def test_unknown_setting_keys_are_refused_with_the_closest(tiny_study):
     from coventry_geo.settings import study_settings
 
-    with pytest.raises(
-        ManifestError, match="unknown setting 'canopy_target'.*did you mean 'canopy_target_pct'"
-    ):
+    unknown = r"unknown key\(s\) in \[settings\]: 'canopy_target' .did you mean 'canopy_target_pct'"
+    with pytest.raises(ManifestError, match=unknown):
         study_settings({"canopy_target": 25})
-    with pytest.raises(
-        ManifestError, match=r"unknown key 'hazzard' in \[settings.risk\].*'hazard'"
-    ):
+    unknown = r"unknown key\(s\) in \[settings.risk\]: 'hazzard' .did you mean 'hazard'"
+    with pytest.raises(ManifestError, match=unknown):
         study_settings({"risk": {"hazzard": {"flood_area_pct": 1}}})
     settings = study_settings({"canopy_target_pct": 25, "risk": {"combine": "mean"}})
     assert settings.canopy_target_pct == 25.0

@@ -6,12 +6,13 @@ wards and small areas, :func:`read_vector_layer` for the output areas.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from coventry_geo.errors import InvalidGeometryWarning, MissingLayerWarning
+from coventry_geo.errors import InvalidGeometryWarning, LayerSchemaError, MissingLayerWarning
 from coventry_geo.evidence import compute_evidence
 from coventry_geo.evidence._context import Context
 from coventry_geo.geography import best_fit_lookup, compare_lookups
@@ -129,15 +130,24 @@ def test_the_coventry_manifest_uses_the_ons_2021_lookup(coventry, shared_data):
     assert wards.to_dict() == ons.set_index("lsoa21_code")["ward24_code"].to_dict()
 
 
-def test_oa2011_two_invalid_geometries_are_repaired_with_a_warning(shared_data):
+def test_oa2011_two_invalid_reporting_zones_are_refused_unless_repair_is_set(shared_data):
     spec = LayerSpec(
         name="output_areas",
         kind="wards",  # output areas as reporting zones
         path=str(shared_data / "oa_2011.geojson"),
         fields={"ward_id": "OA11CD", "ward_name": "LAD11CD"},
     )
-    with pytest.warns(InvalidGeometryWarning, match=r"2 of 1014 geometries were invalid"):
-        oa = read_vector_layer(spec, crs=open_study(COVENTRY).crs)
+    crs = open_study(COVENTRY).crs
+    with pytest.raises(
+        LayerSchemaError,
+        match=r"2 of 1014 features have invalid geometry.*E00048236 .*ring self-intersection "
+        r"at \(-1\.\d{6}, 52\.\d{6}\).*repair = true",
+    ):
+        read_vector_layer(spec, crs=crs)
+    with pytest.warns(InvalidGeometryWarning, match=r"2 of 1014 geometries were invalid") as got:
+        oa = read_vector_layer(replace(spec, repair=True), crs=crs)
+    assert "E00048236" in str(got[0].message)
+    assert " ha before, " in str(got[0].message)
     assert oa.is_valid.all()
     assert len(oa) == 1014
 

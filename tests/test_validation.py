@@ -20,6 +20,8 @@ from coventry_geo.study import Study
 from coventry_geo.validation import validate_study
 from tests.conftest import X0, Y0, tiny_wards, write_raster
 
+W2 = shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)
+
 
 def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
@@ -119,23 +121,23 @@ def test_metres_labelled_wgs84(tiny_study, tmp_path):
     )
 
 
-def test_invalid_geometries_are_repaired_with_one_warning(tiny_study, tmp_path):
-    wards = tiny_wards()
+def test_invalid_geometries_of_other_kinds_are_repaired_with_one_warning(tiny_study, tmp_path):
     x, y = X0, Y0
     bowtie = shapely.Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000), (x, y)])
-    wards.loc[0, "geometry"] = bowtie
-    wards.to_file(tmp_path / "wards.gpkg", layer="wards")
-    study = open_study(tiny_study())
+    zones = gpd.GeoDataFrame({"FZ": ["FZ3", "FZ2"]}, geometry=[bowtie, W2], crs=27700)
+    zones.to_file(tmp_path / "flood.gpkg", layer="flood")
+    flood = {"kind": "flood_zones", "path": "flood.gpkg", "fields": {"flood_zone": "FZ"}}
+    study = open_study(tiny_study(layers={"flood": flood}))
     with pytest.warns(
-        errors.InvalidGeometryWarning, match=r"1 of 4 geometries were invalid"
+        errors.InvalidGeometryWarning, match=r"1 of 2 geometries were invalid"
     ) as record:
-        loaded = study.wards
+        loaded = study.vector("flood")
     assert len(record) == 1
     assert loaded.is_valid.all()
     assert loaded.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     # the repaired bow-tie is two triangles of a quarter square each
-    assert loaded.loc[loaded.ward_id == "W1"].area.iloc[0] == pytest.approx(500_000.0)
-    result = invoke("validate", str(tiny_study()))
+    assert loaded.area.iloc[0] == pytest.approx(500_000.0)
+    result = invoke("validate", str(tiny_study(layers={"flood": flood})))
     assert result.exit_code == 0
     assert "warning" in result.output
     assert "repaired with shapely.make_valid" in result.output

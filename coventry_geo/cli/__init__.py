@@ -15,56 +15,63 @@ Exit codes
     or an output folder locked by another run.
 
 No command prompts. Logs go to stderr (``-v``/``-q``, ``--log-format json``);
-results go to stdout.
+results go to stdout. With ``--log-format json`` every line on stderr is one
+JSON object, the final error included.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from coventry_geo import __version__
+from coventry_geo.cli._report import report_error
 from coventry_geo.cli.demo import demo
 from coventry_geo.cli.fetch import fetch
 from coventry_geo.cli.options import configure_logging, log_options
 from coventry_geo.cli.run import run
 from coventry_geo.cli.validate import validate
-from coventry_geo.errors import CoventryGeoError
 
 __all__ = ["cli", "main"]
 
 logger = logging.getLogger("coventry_geo")
 
 
-class BadInput(click.ClickException):
-    """Bad input: printed without a traceback, exit status 2."""
-
-    exit_code = 2
-
-
-class InternalError(click.ClickException):
-    """An unexpected error: exit status 1."""
-
-    exit_code = 1
-
-
 class _Group(click.Group):
+    """The command group: every error ends as one report on stderr and an exit status."""
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except CoventryGeoError as exc:
-            raise BadInput(str(exc)) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:
-            logger.debug("%s", traceback.format_exc())
-            msg = (
-                f"internal error: {type(exc).__name__}: {exc}. This is a bug in coventry_geo; "
-                "run again with -v to see the traceback and report it."
-            )
-            raise InternalError(msg) from None
+        except Exception as exc:  # noqa: BLE001  every error is reported, bugs with exit 1
+            raise click.exceptions.Exit(report_error(exc)) from None
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; errors in the arguments are reported like any other error."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            code = report_error(exc, argv=argv)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 _EPILOG = """\b

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from coventry_geo.pipeline import run_study
-from coventry_geo.study import open_study
+from coventry_geo.cli.run import run_reported
 
 __all__ = ["demo"]
 
@@ -41,5 +40,5 @@ def demo(layers_dir: Path, out_dir: Path | None, seed: int, regenerate: bool) ->
 
     manifest = generate_demo(layers_dir, seed=seed, overwrite=regenerate)
     click.echo(f"Demo layers: {manifest}")
-    result = run_study(open_study(manifest), out_dir=out_dir)
+    result = run_reported(manifest, out_dir=out_dir)
     click.echo(f"Wrote {len(result.outputs)} outputs to {result.out_dir} (synthetic data)")

@@ -9,24 +9,43 @@ warning output with source lines.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import click
 
-__all__ = ["JsonFormatter", "configure_logging", "is_quiet", "log_options"]
+from coventry_geo._json import strict_dumps
+
+__all__ = [
+    "SUMMARY_LOGGER",
+    "JsonFormatter",
+    "configure_logging",
+    "is_quiet",
+    "log_format",
+    "log_options",
+]
 
 _META = "coventry_geo.log"
 _LOGGERS = ("coventry_geo", "py.warnings")
 
+#: Logs the record that ends every run (:func:`coventry_geo.cli._report.log_run_summary`):
+#: shown at INFO, and in JSON mode always, even with ``-q``.
+SUMMARY_LOGGER = logging.getLogger("coventry_geo.cli.summary")
+
+#: The log format in force (set by :func:`configure_logging`).
+_STATE = {"format": "text"}
+
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ``time``, ``level``, ``logger``, ``message``."""
+    """One JSON object per line: ``time``, ``level``, ``logger``, ``message`` and any fields.
+
+    A record logged with ``extra={"fields": {...}}`` carries those fields too
+    (the run summary does).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as a JSON line."""
@@ -35,10 +54,41 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            **getattr(record, "fields", {}),
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
+        return strict_dumps(entry)
+
+
+class _Shown(logging.Filter):
+    """Pass records at or above the level, and in JSON mode the run summary whatever the level."""
+
+    def __init__(self, level: int, *, summary: bool) -> None:
+        super().__init__()
+        self.level = level
+        self.summary = summary
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level or (self.summary and record.name == SUMMARY_LOGGER.name)
+
+
+def log_format(argv: Sequence[str] = ()) -> str:
+    """Return the log format in force: ``json`` or ``text``.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The command line, read when the options were not parsed yet (an error
+        in the arguments themselves).
+    """
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--log-format=json" or (
+            arg == "--log-format" and args[i + 1 : i + 2] == ["json"]
+        ):
+            return "json"
+    return _STATE["format"]
 
 
 def configure_logging(*, verbose: int = 0, quiet: int = 0, log_format: str = "text") -> None:
@@ -52,8 +102,9 @@ def configure_logging(*, verbose: int = 0, quiet: int = 0, log_format: str = "te
     log_format : {"text", "json"}, keyword-only
     """
     level = max(10, min(50, 30 - 10 * (verbose - quiet)))
+    _STATE["format"] = log_format
     handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(level)
+    handler.addFilter(_Shown(level, summary=log_format == "json"))
     handler.setFormatter(
         JsonFormatter()
         if log_format == "json"
@@ -64,6 +115,7 @@ def configure_logging(*, verbose: int = 0, quiet: int = 0, log_format: str = "te
         logger.handlers[:] = [handler]
         logger.setLevel(min(level, logging.WARNING))  # runs record warnings in run.json
         logger.propagate = False
+    SUMMARY_LOGGER.setLevel(logging.INFO)
     warnings.showwarning = _log_warning
 
 
@@ -114,7 +166,8 @@ def log_options(command: Callable[..., Any]) -> Callable[..., Any]:
             count=True,
             expose_value=False,
             callback=_remember,
-            help="Less output: errors only, no summary, no progress bar.",
+            help="Less output: errors only, no progress bar (with --log-format json, the "
+            "run's summary record is still written).",
         ),
         click.option(
             "--log-format",

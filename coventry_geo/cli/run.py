@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
+from coventry_geo.cli._report import log_run_summary, report_error
 from coventry_geo.cli.options import is_quiet, log_options
-from coventry_geo.pipeline import run_study
+from coventry_geo.pipeline import RunResult, run_study
 from coventry_geo.study import open_study
 
-__all__ = ["run"]
+__all__ = ["run", "run_reported"]
 
 _EPILOG = """\b
 Exit codes:
   0  success (outputs written, or already up to date)
   1  internal error (a bug: report it with the output of -v)
-  2  bad input (missing/invalid layer or manifest), or the output folder
-     is being written by another run
+  2  bad input (missing/invalid layer or manifest), an output folder the
+     toolkit may not replace (it holds files it did not write), the output
+     folder being written by another run, or with --strict a warning or a
+     missing optional layer
 """
 
 
@@ -43,6 +48,11 @@ Exit codes:
 @click.option("--force", is_flag=True, help="Recompute every step, even when nothing changed.")
 @click.option("--no-cache", is_flag=True, help="Compute everything; read and store no cache.")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 2 and publish nothing when an optional layer is missing or the run warns.",
+)
+@click.option(
     "--scheduler",
     metavar="ADDRESS",
     default=None,
@@ -63,6 +73,7 @@ def run(
     cache_dir: Path | None,
     force: bool,
     no_cache: bool,
+    strict: bool,
     scheduler: str | None,
     workers: int | None,
 ) -> None:
@@ -78,12 +89,13 @@ def run(
         msg = "give --scheduler or --workers, not both"
         raise click.UsageError(msg)
     with _dask(scheduler, workers):
-        result = run_study(
-            open_study(manifest),
+        result = run_reported(
+            manifest,
             out_dir=out_dir,
             cache_dir=cache_dir,
             use_cache=not no_cache,
             force=force,
+            strict=strict,
             progress=sys.stderr.isatty() and not quiet,
         )
     if quiet:
@@ -96,6 +108,45 @@ def run(
         f"Run {result.run_id}: {len(result.computed)} steps computed, {cached} from the cache; "
         f"wrote {len(result.outputs)} outputs to {result.out_dir}"
     )
+
+
+def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) -> RunResult:
+    """Open a study and run it; end with the run's summary record, whether it succeeds or not.
+
+    Parameters
+    ----------
+    manifest : str or Path
+    out_dir : Path or None, keyword-only
+    **options
+        Passed to :func:`~coventry_geo.pipeline.run_study`.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    click.exceptions.Exit
+        With status 2 (bad input) or 1 (a bug), after the error and the summary
+        are reported.
+    """
+    clock = time.perf_counter()
+    study = None
+    try:
+        study = open_study(manifest)
+        result = run_study(study, out_dir=out_dir, **options)
+    except Exception as exc:  # noqa: BLE001  reported, then the summary ends the run
+        code = report_error(exc)
+        log_run_summary(
+            None,
+            seconds=time.perf_counter() - clock,
+            out_dir=Path(out_dir).absolute() if out_dir else study and study.manifest.study.outputs,
+            exit_code=code,
+            skipped_layers=study.missing_optional_layers() if study else (),
+        )
+        raise click.exceptions.Exit(code) from None
+    log_run_summary(result, seconds=time.perf_counter() - clock, out_dir=result.out_dir)
+    return result
 
 
 @contextlib.contextmanager

@@ -45,7 +45,9 @@ def assemble(table: gpd.GeoDataFrame, columns: list[pd.DataFrame]) -> gpd.GeoDat
     if not columns:
         return table
     extra = pd.concat(columns, axis=1)
-    extra.index.name = "ward_id"
+    # The same dtype whether the columns were computed or read back from the cache
+    # (Parquet may return another string dtype), so the joined ward_id keeps its own.
+    extra.index = extra.index.astype(table["ward_id"].dtype).rename("ward_id")
     joined = table.join(extra, on="ward_id")
     geometry = joined.pop(table.geometry.name)
     return gpd.GeoDataFrame(joined, geometry=geometry, crs=table.crs)

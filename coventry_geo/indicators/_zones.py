@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from coventry_geo.columns import column_info
 
@@ -95,6 +94,8 @@ def normalise(values: pd.Series, method: Normalisation = "minmax") -> pd.Series:
     if method == "zscore":
         sd = x.std(ddof=0)
         z = (x - x.mean()) / sd if sd > 0 else x * 0.0
+        from scipy.stats import norm  # slow to import: only this normalisation needs it
+
         return pd.Series(norm.cdf(z), index=x.index).where(x.notna())
     msg = f"normalisation '{method}' is not known; use one of {', '.join(NORMALISATIONS)}"
     raise ValueError(msg)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,11 +14,19 @@ from pyproj.exceptions import CRSError
 from coventry_geo.errors import LayerCRSError, LayerNotFoundError, LayerReadError
 
 if TYPE_CHECKING:
-    from coventry_geo.manifest import LayerSpec
+    from coventry_geo.manifest import JoinSpec, LayerSpec
 
-__all__ = ["check_file", "file_sha256", "layer_crs", "check_crs_matches_coordinates"]
+__all__ = [
+    "check_file",
+    "check_readable",
+    "file_sha256",
+    "layer_crs",
+    "check_crs_matches_coordinates",
+]
 
 _CHUNK = 1 << 20
+#: Vector formats stored as a folder rather than a file (Esri File Geodatabase).
+_FOLDER_FORMATS = (".gdb",)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -28,34 +38,27 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def check_file(spec: LayerSpec) -> None:
-    """Check that a layer's file exists and matches its declared SHA-256.
+def check_file(spec: LayerSpec | JoinSpec) -> None:
+    """Check that a layer's file can be read and matches its declared SHA-256.
+
+    Parameters
+    ----------
+    spec : LayerSpec or JoinSpec
+        A layer, or one of its joined tables.
 
     Raises
     ------
     LayerNotFoundError
-        If the file does not exist.
+        If the file does not exist (or is a symbolic link to nothing).
     LayerReadError
-        If the file's hash differs from the manifest's ``sha256``.
+        If it is a folder, a symbolic link loop or cannot be read, or its
+        hash differs from the manifest's ``sha256``.
     """
-    if spec.is_url:
+    if getattr(spec, "is_url", False):
         return
-    path = Path(spec.path)
-    if not path.exists():
-        near = (
-            sorted(p.name for p in path.parent.glob(f"*{path.suffix}"))
-            if path.parent.is_dir()
-            else []
-        )
-        seen = f" Files with that extension there: {', '.join(near[:8])}." if near else ""
-        raise LayerNotFoundError(
-            spec.name,
-            spec.path,
-            f"the file does not exist.{seen}",
-            f"correct 'path' in [layers.{spec.name}] of the manifest, or put the file there.",
-        )
+    check_readable(spec)
     if spec.sha256:
-        got = file_sha256(path)
+        got = file_sha256(spec.path)
         if got.lower() != spec.sha256.lower():
             raise LayerReadError(
                 spec.name,
@@ -65,6 +68,66 @@ def check_file(spec: LayerSpec) -> None:
                 "download the file again, or update 'sha256' in the manifest if the new "
                 "version is intended.",
             )
+
+
+def check_readable(spec: LayerSpec | JoinSpec) -> None:
+    """Check that a layer's file exists, is a file (or a FileGDB folder) and can be read.
+
+    Raises
+    ------
+    LayerNotFoundError, LayerReadError
+        Naming the layer, the file and what is wrong with it: absent, a symbolic
+        link loop or to nothing, a folder, permission denied.
+    """
+    path = Path(spec.path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise _not_found(spec, path) from None
+    except OSError as exc:
+        raise _unreachable(spec, exc) from exc
+    if stat.S_ISDIR(mode):
+        if path.suffix.lower() in _FOLDER_FORMATS:
+            return
+        raise LayerReadError(
+            spec.name,
+            spec.path,
+            "the path is a folder, not a file.",
+            f"point 'path' in [layers.{spec.name.split('.')[0]}] at the file inside it.",
+        )
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise _unreachable(spec, exc) from exc
+
+
+def _not_found(spec: LayerSpec | JoinSpec, path: Path) -> LayerNotFoundError:
+    near = (
+        sorted(p.name for p in path.parent.glob(f"*{path.suffix}")) if path.parent.is_dir() else []
+    )
+    seen = f" Files with that extension there: {', '.join(near[:8])}." if near else ""
+    problem = f"the file does not exist.{seen}"
+    return LayerNotFoundError(
+        spec.name,
+        spec.path,
+        problem,
+        f"correct 'path' in [layers.{spec.name.split('.')[0]}] of the manifest, or put the "
+        "file there.",
+    )
+
+
+def _unreachable(spec: LayerSpec | JoinSpec, exc: OSError) -> LayerReadError:
+    if exc.errno == errno.ELOOP:
+        problem = "the path is a symbolic link loop (a link that leads back to itself)."
+        fix = "replace the link by the file, or point 'path' at the file itself."
+    elif isinstance(exc, PermissionError):
+        problem = "permission denied: this user may not read the file (or a folder on its path)."
+        fix = "grant read permission (e.g. chmod a+r), or copy the file somewhere readable."
+    else:
+        problem = f"the file cannot be read ({exc.strerror or exc})."
+        fix = "check the disk or network share, or copy the file locally."
+    return LayerReadError(spec.name, spec.path, problem, fix)
 
 
 def layer_crs(spec: LayerSpec, file_crs: CRS | None) -> CRS:

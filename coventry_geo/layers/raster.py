@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +17,8 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 from rasterio.enums import Resampling
-from rasterio.errors import RasterioIOError
+from rasterio.errors import RasterioError, RasterioIOError
+from rasterio.windows import Window
 
 from coventry_geo.errors import EmptyLayerError, LayerReadError, LayerSchemaError, RasterNodataError
 from coventry_geo.layers._checks import check_crs_matches_coordinates, check_file, layer_crs
@@ -122,9 +124,72 @@ def open_raster_layer(spec: LayerSpec) -> RasterLayer:
         raise LayerReadError(
             spec.name,
             spec.path,
-            f"the file cannot be read as a raster ({exc}).",
+            f"the file is truncated or unreadable: it cannot be read as a raster ({exc}).",
             "check that it is a complete GeoTIFF or NetCDF file; download or export it again.",
         ) from exc
+
+
+#: Raster files larger than this many blocks are checked by reading their last block only.
+_MAX_BLOCKS_CHECKED = 100_000
+
+
+def _check_complete(spec: LayerSpec, ds: rasterio.DatasetReader) -> None:
+    """Check that the raster's data are all there (a truncated download is the usual cause).
+
+    For a GeoTIFF, every block of the band must end within the file (its offset
+    and size are in the header); for any format, the last block is read at full
+    resolution. Runs before the nodata and value checks, so that truncation is
+    reported first.
+
+    Raises
+    ------
+    LayerReadError
+        Saying the file is truncated or unreadable.
+    """
+    end = _last_byte(ds, spec.band) if ds.driver == "GTiff" else None
+    size = Path(spec.path).stat().st_size if not spec.is_url else None
+    problem = None
+    if end is not None and size is not None and end > size:
+        problem = (
+            f"the file is truncated: its data run to byte {end:,} but the file has only "
+            f"{size:,} bytes."
+        )
+    else:
+        try:
+            ds.read(spec.band, window=_last_block(ds, spec.band))
+        except RasterioError as exc:
+            problem = f"the file is truncated or unreadable: its last block cannot be read ({exc})."
+    if problem is not None:
+        raise LayerReadError(
+            spec.name,
+            spec.path,
+            problem,
+            "download or export the file again (a complete copy), then rerun.",
+        )
+
+
+def _last_block(ds: rasterio.DatasetReader, band: int) -> Window:
+    height, width = ds.block_shapes[band - 1]
+    row = (ds.height - 1) // height * height
+    col = (ds.width - 1) // width * width
+    return Window(col, row, ds.width - col, ds.height - row)
+
+
+def _last_byte(ds: rasterio.DatasetReader, band: int) -> int | None:
+    """Return where the band's data end in a GeoTIFF (largest block offset + size)."""
+    height, width = ds.block_shapes[band - 1]
+    rows, cols = -(-ds.height // height), -(-ds.width // width)
+    if rows * cols > _MAX_BLOCKS_CHECKED:
+        return None
+    end = 0
+    for row in range(rows):
+        for col in range(cols):
+            offset = ds.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=band)
+            size = ds.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=band)
+            if offset is None or size is None:
+                return None
+            end = max(end, int(offset) + int(size))
+    return end
 
 
 def _gdal_path(spec: LayerSpec) -> str:
@@ -149,6 +214,7 @@ def _describe(spec: LayerSpec, gdal_path: str, ds: rasterio.DatasetReader) -> Ra
             f"band {spec.band} requested but the raster has {ds.count} band(s).",
             f"set band to 1..{ds.count} in [layers.{spec.name}].",
         )
+    _check_complete(spec, ds)
     crs = _raster_crs(spec, ds)
     check_crs_matches_coordinates(spec, crs, tuple(ds.bounds))
     nodata = _nodata(spec, ds)

@@ -19,6 +19,7 @@ __all__ = [
     "CANOPY_VALUES",
     "FLOOD_ZONE_VALUES",
     "RISK_BAND_VALUES",
+    "REPORTING_KINDS",
 ]
 
 Geometry = Literal["polygon", "point", "line", "line_or_polygon", "raster", "raster_or_polygon"]
@@ -123,6 +124,10 @@ RISK_BAND_VALUES: dict[str, str] = {
 }
 
 _S = FieldSpec
+
+#: Kinds whose features are the zones results are published for: their geometries
+#: must be valid (repaired only when the layer says ``repair = true``).
+REPORTING_KINDS: tuple[str, ...] = ("wards", "small_areas")
 
 LAYER_SCHEMAS: dict[str, LayerSchema] = {
     s.kind: s

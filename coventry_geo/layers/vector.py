@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -99,7 +100,7 @@ def read_vector_layer(spec: LayerSpec, *, crs: CRS) -> gpd.GeoDataFrame:
     gdf, spec = join_tables(spec, gdf)
     source_crs = layer_crs(spec, gdf.crs)
     gdf = gdf.set_crs(source_crs, allow_override=True)
-    gdf = _check_geometries(spec, schema, gdf)
+    gdf = _check_geometries(spec, schema, gdf, crs)
     check_crs_matches_coordinates(spec, source_crs, tuple(gdf.total_bounds))
     gdf = _apply_fields(spec, schema, gdf)
     if not source_crs.equals(crs):
@@ -196,7 +197,7 @@ def _read_points_csv(spec: LayerSpec) -> gpd.GeoDataFrame:
 
 
 def _check_geometries(
-    spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame
+    spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame, crs: CRS
 ) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.array
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -212,7 +213,7 @@ def _check_geometries(
             "layer '%s': dropped %d features with no geometry", spec.name, int(missing.sum())
         )
         gdf = gdf.loc[~missing].copy()
-    gdf = _repair(spec, schema, gdf)
+    gdf = _repair(spec, schema, gdf, crs)
     allowed = _GEOM_TYPES[schema.geometry]
     found = set(gdf.geom_type.unique())
     if not found <= allowed:
@@ -226,12 +227,33 @@ def _check_geometries(
     return gdf
 
 
-def _repair(spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    invalid = ~shapely.is_valid(gdf.geometry.array)
+def _repair(
+    spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame, crs: CRS
+) -> gpd.GeoDataFrame:
+    """Repair invalid geometries with ``make_valid``, or refuse them (see ``spec.repairs``)."""
+    geoms = gdf.geometry.array
+    invalid = ~shapely.is_valid(geoms)
     n_invalid = int(invalid.sum())
     if n_invalid == 0:
         return gdf
-    repaired = shapely.make_valid(gdf.geometry.array[invalid])
+    labels = _feature_labels(spec, schema, gdf.loc[invalid])
+    if not spec.repairs:
+        digits = 6 if gdf.crs.is_geographic else 0
+        reasons = [
+            f"{label}: {_reason(g, digits)}"
+            for label, g in zip(labels, geoms[invalid], strict=True)
+        ]
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            f"{n_invalid} of {len(gdf)} features have invalid geometry, and results are "
+            f"published for each {spec.kind.replace('_', ' ').rstrip('s')}: "
+            f"{_listed(reasons)} (coordinates in {gdf.crs.to_string()}).",
+            "repair them in a GIS (QGIS: Vector > Geometry Tools > Fix Geometries; check the "
+            f"shapes after), or set repair = true in [layers.{spec.name}] to accept "
+            "shapely.make_valid's repair (each feature's area before and after is then logged).",
+        )
+    repaired = shapely.make_valid(geoms[invalid])
     dimension = _DIMENSION.get(schema.geometry)
     if dimension is not None:
         repaired = np.array([_keep_dimension(g, dimension) for g in repaired], dtype=object)
@@ -241,8 +263,50 @@ def _repair(spec: LayerSpec, schema: LayerSchema, gdf: gpd.GeoDataFrame) -> gpd.
         f"layer '{spec.name}' ({spec.path}): {n_invalid} of {len(gdf)} geometries were invalid "
         "and were repaired with shapely.make_valid; check them in a GIS if the results matter."
     )
+    if spec.repair:
+        before = _areas_ha(geoms[invalid], gdf.crs, crs)
+        after = _areas_ha(repaired, gdf.crs, crs)
+        changes = [
+            f"{label}: {a:,.2f} ha before, {b:,.2f} ha after"
+            for label, a, b in zip(labels, before, after, strict=True)
+        ]
+        msg += f" Areas (repair = true): {_listed(changes)}."
     warnings.warn(msg, InvalidGeometryWarning, stacklevel=4)
     return gdf
+
+
+def _feature_labels(spec: LayerSpec, schema: LayerSchema, rows: gpd.GeoDataFrame) -> list[str]:
+    """Name features by the kind's id field and name field (as in the file), else by number."""
+    id_col = spec.column(schema.field_names[0]) if schema.field_names else None
+    names = [spec.column(f) for f in schema.field_names if f.endswith("_name")]
+    name_col = names[0] if names else None
+    labels = []
+    for index, row in rows.iterrows():
+        label = str(row[id_col]) if id_col in rows.columns else f"feature {index + 1}"
+        if name_col in rows.columns and pd.notna(row[name_col]):
+            label += f' "{row[name_col]}"'
+        labels.append(label)
+    return labels
+
+
+def _reason(geom: shapely.Geometry, digits: int) -> str:
+    """Return ``shapely.is_valid_reason`` with its location as coordinates (``digits`` decimals)."""
+    reason = shapely.is_valid_reason(geom)
+    match = re.fullmatch(r"(.*)\[(\S+) (\S+)\]", reason)
+    if match is None:
+        return reason
+    what, x, y = match.groups()
+    return f"{what.lower()} at ({float(x):.{digits}f}, {float(y):.{digits}f})"
+
+
+def _areas_ha(geoms: np.ndarray, source: CRS, crs: CRS) -> list[float]:
+    """Areas (ha) of geometries in the analysis CRS (invalid ones as shapely measures them)."""
+    return (gpd.GeoSeries(geoms, crs=source).to_crs(crs).area / 10_000.0).tolist()
+
+
+def _listed(items: list[str], shown: int = 20) -> str:
+    more = f"; and {len(items) - shown} more" if len(items) > shown else ""
+    return "; ".join(items[:shown]) + more
 
 
 def _keep_dimension(geom: shapely.Geometry, dimension: int) -> shapely.Geometry:

@@ -15,12 +15,12 @@ from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from coventry_geo.maps._assets import LEAFLET_CSS, LEAFLET_JS, MAPS_CSS, MAPS_JS
-from coventry_geo.maps._html import escape_html, script_json
+from coventry_geo.maps._html import deterministic_ids, escape_html, script_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["TileSource", "offline_map", "add_script", "mark_rendered"]
+__all__ = ["TileSource", "offline_map", "add_script", "mark_rendered", "render_page"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,12 @@ def add_script(m: folium.Map, code: str) -> None:
 def mark_rendered(m: folium.Map) -> None:
     """Add the script that flags the page as drawn (``<html data-rendered="true">``)."""
     add_script(m, "CoventryGeo.markRendered();")
+
+
+def render_page(m: folium.Map) -> str:
+    """Render a map's whole page, with element ids that do not change from run to run.
+
+    Every page the toolkit writes goes through here, so that the same inputs
+    give byte-identical HTML (:func:`~coventry_geo.maps._html.deterministic_ids`).
+    """
+    return deterministic_ids(m.get_root().render())

@@ -19,7 +19,13 @@ from coventry_geo.maps._assets import copy_assets, write_atomic
 from coventry_geo.maps._facts import indicator_facts, ward_ranks
 from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
-from coventry_geo.maps._page import TileSource, add_script, mark_rendered, offline_map
+from coventry_geo.maps._page import (
+    TileSource,
+    add_script,
+    mark_rendered,
+    offline_map,
+    render_page,
+)
 from coventry_geo.maps.options import SIMPLIFY_M
 from coventry_geo.maps.symbology import Symbology, symbolize
 
@@ -124,7 +130,7 @@ def save_map(m: folium.Map, out_path: Path) -> Path:
     OutputError
         If the folder cannot be written.
     """
-    html = m.get_root().render()
+    html = render_page(m)
     copy_assets(out_path.parent)
     write_atomic(out_path, html)
     logger.info("wrote map %s (%d kB)", out_path, len(html) // 1000)
