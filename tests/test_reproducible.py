@@ -80,6 +80,7 @@ def test_forced_and_cached_runs_give_the_same_bytes(flood_study, tmp_path):
         "family:heat": True,
         "tables": False,  # always written from the (cached) results
         "maps": True,
+        "profiles": True,
     }
     assert not any(s["cached"] for s in _record(tmp_path / "c")["steps"])
     assert assert_same_outputs(tmp_path / "a", tmp_path / "b") > 20  # computed vs cached
