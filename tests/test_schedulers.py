@@ -56,7 +56,7 @@ def test_quiet_json_run_writes_only_its_summary(tiny_study, tmp_path):
     assert summary["level"] == "INFO"
     assert summary["status"] == "ok"
     assert summary["run_id"] == json.loads((tmp_path / "out" / "run.json").read_text())["run_id"]
-    assert summary["steps_computed"] == ["wards", "family:heat", "tables", "maps"]
+    assert summary["steps_computed"] == ["wards", "family:heat", "tables", "maps", "profiles"]
     assert summary["steps_cached"] == []
     assert summary["skipped_layers"] == ["flood"]
     assert summary["out_dir"] == str(tmp_path / "out")
