@@ -24,6 +24,7 @@ from pyproj.exceptions import CRSError
 from coventry_geo.errors import ManifestError
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
 from coventry_geo.official.presets import PRESETS, Preset
+from coventry_geo.publisher import SiteSpec, data_date, site_spec
 
 __all__ = ["Manifest", "StudySpec", "LayerSpec", "JoinSpec", "read_manifest", "DATA_DIR_ENV"]
 
@@ -67,9 +68,10 @@ _LAYER_KEYS = {
     "required",
     "preset",
     "join",
+    "date",
 }
 _JOIN_KEYS = {"path", "preset", "on", "key", "fields", "sha256", "source", "licence", "description"}
-_TOP_KEYS = {"study", "settings", "layers", "maps", "fetch"}
+_TOP_KEYS = {"study", "settings", "layers", "maps", "fetch", "site"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,9 @@ class LayerSpec:
         From the preset when ``layer`` is not given: patterns of the layer name.
     joins : tuple of JoinSpec
         Attribute tables joined to the layer by code before it is checked.
+    date : str
+        Date of the layer's data (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty if not
+        given), shown on the published map.
     """
 
     name: str
@@ -193,6 +198,7 @@ class LayerSpec:
     field_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     layer_patterns: tuple[str, ...] = ()
     joins: tuple[JoinSpec, ...] = ()
+    date: str = ""
 
     @property
     def is_url(self) -> bool:
@@ -222,6 +228,9 @@ class Manifest:
     fetch : dict
         The ``[fetch]`` table: downloads ``coventry-geo fetch`` can make
         (checked by :mod:`coventry_geo.fetch`).
+    site : SiteSpec
+        The ``[site]`` table: publisher, contact, accessibility statement and logo
+        of the green-and-blue map.
     """
 
     path: Path
@@ -230,6 +239,7 @@ class Manifest:
     settings: dict[str, Any] = field(default_factory=dict)
     maps: dict[str, Any] = field(default_factory=dict)
     fetch: dict[str, Any] = field(default_factory=dict)
+    site: SiteSpec = field(default_factory=SiteSpec)
 
     def names_of(self, kind: str) -> list[str]:
         """Return the names of the layers of one kind, in manifest order."""
@@ -290,6 +300,12 @@ def read_manifest(path: str | Path) -> Manifest:
         settings=_table(path, data, "settings", required=False),
         maps=_table(path, data, "maps", required=False),
         fetch=_table(path, data, "fetch", required=False),
+        site=site_spec(
+            _table(path, data, "site", required=False),
+            manifest=path,
+            base=base,
+            allow_external_paths=study.allow_external_paths,
+        ),
     )
 
 
@@ -380,7 +396,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         values=table.get("values", defaults["values"]),
         units=table.get("units", defaults["units"]),
         nodata=table.get("nodata", defaults["nodata"]),
-        crs=table.get("crs"),
+        crs=table.get("crs", defaults["crs"]),
         sha256=table.get("sha256"),
         options={**defaults["options"], **table.get("options", {})},
         source=str(table.get("source", defaults["source"])),
@@ -391,6 +407,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         field_patterns=_patterns(preset, fields),
         layer_patterns=preset.layer if preset and "layer" not in table else (),
         joins=_joins(path, base, name, kind, table.get("join", []), study),
+        date=data_date(table.get("date"), manifest=path, where=where),
     )
 
 
@@ -420,7 +437,7 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
 
 def _preset_defaults(preset: Preset | None) -> dict[str, Any]:
     if preset is None:
-        return dict.fromkeys(("variable", "values", "units", "nodata"), None) | {
+        return dict.fromkeys(("variable", "values", "units", "nodata", "crs"), None) | {
             "options": {},
             "source": "",
             "licence": "",
@@ -430,6 +447,7 @@ def _preset_defaults(preset: Preset | None) -> dict[str, Any]:
         "values": preset.values,
         "units": preset.units,
         "nodata": preset.nodata,
+        "crs": preset.crs,
         "options": dict(preset.options),
         "source": preset.source_url,
         "licence": f"{preset.licence}. {preset.attribution}".strip(". "),
