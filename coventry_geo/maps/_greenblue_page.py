@@ -39,6 +39,7 @@ _PAGE = Template("""<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>$title</title>
 <meta name="description" content="$summary">
+<link rel="icon" href="$icon">
 <link rel="stylesheet" href="$leaflet_css">
 <link rel="stylesheet" href="$maps_css">
 <link rel="stylesheet" href="assets/greenblue/greenblue.css">
@@ -132,6 +133,7 @@ def render_page(text: PageText) -> str:
         if text.logo
         else "",
         organisation=_organisation(org, hidden=bool(text.logo)),
+        icon=escape_html(text.logo) if text.logo else "data:,",
         search_label=f"Find {target}",
         search_hint=f"For example: {examples}." if examples else "Type part of a name.",
         about=_about(text),
