@@ -473,9 +473,10 @@ def _summary(frames: dict[str, gpd.GeoDataFrame], *, has_canopy: bool) -> str:
     ]
     if has_canopy:
         parts.append("tree canopy")
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}"
     return (
-        f"This map shows {', '.join(parts)} in {len(frames['wards'])} wards. Search for a "
-        "place, or open a list of them below; choose what the map shows under Layers and key."
+        f"This map shows {listed}, across {len(frames['wards'])} wards. Search for a place, "
+        "or open a list of them below; choose what the map shows under Layers and key."
     )
 
 
