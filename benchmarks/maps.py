@@ -55,16 +55,21 @@ def main() -> None:
     page = result.out_dir / "wards_map.html"
     times = render_ms(page, args.runs)
     size = page.stat().st_size / 1024**2 + folder_mb(result.out_dir / "assets")
-    print(f"ward map ({len(result.wards)} wards, every indicator): {size:.2f} MB, "
-          f"render ms median {statistics.median(times):.0f}")
+    print(
+        f"ward map ({len(result.wards)} wards, every indicator): {size:.2f} MB, "
+        f"render ms median {statistics.median(times):.0f}"
+    )
+
 
 #: NB2 publishing budget of the green-and-blue site.
 SITE_BUDGET_MB = 5.0
 FIRST_RENDER_BUDGET_MS = 1500.0
 #: Parts of the site folder: what the first view loads, what loads later, what is downloaded.
-SITE_PARTS = {"first view": ("index.html", "assets", "data/layers.js", "data/canopy.png"),
-              "postcodes (loaded on first search)": ("data/postcodes.js",),
-              "downloads": ("download",)}
+SITE_PARTS = {
+    "first view": ("index.html", "assets", "data/layers.js", "data/canopy.png"),
+    "postcodes (loaded on first search)": ("data/postcodes.js",),
+    "downloads": ("download",),
+}
 
 
 def site_parts_mb(folder: Path) -> dict[str, float]:
@@ -82,17 +87,20 @@ def print_site_budget(index: Path, runs: int) -> None:
     """Print the green-and-blue site's size and first-render time against the budget."""
     total = folder_mb(index.parent)
     verdict = "within" if total <= SITE_BUDGET_MB else "OVER"
-    print(f"green-and-blue site: folder {total:.2f} MB ({verdict} the {SITE_BUDGET_MB:.0f} MB "
-          "budget)")
+    print(
+        f"green-and-blue site: folder {total:.2f} MB ({verdict} the {SITE_BUDGET_MB:.0f} MB budget)"
+    )
     for part, mb in site_parts_mb(index.parent).items():
         print(f"  {part}: {mb:.2f} MB")
     for name, viewport in (("desktop 1400x1000", (1400, 1000)), ("phone 390x844", (390, 844))):
         times = render_ms(index, runs, viewport)
         median = statistics.median(times)
         verdict = "within" if median < FIRST_RENDER_BUDGET_MS else "OVER"
-        print(f"  first render, {name}, over {runs} runs: median {median:.0f} ms, "
-              f"min {min(times):.0f}, max {max(times):.0f} ({verdict} the "
-              f"{FIRST_RENDER_BUDGET_MS:.0f} ms budget)")
+        print(
+            f"  first render, {name}, over {runs} runs: median {median:.0f} ms, "
+            f"min {min(times):.0f}, max {max(times):.0f} ({verdict} the "
+            f"{FIRST_RENDER_BUDGET_MS:.0f} ms budget)"
+        )
 
 
 if __name__ == "__main__":

@@ -81,10 +81,20 @@ def build_canopy(size: int) -> Path:
     coarse = rng.standard_normal((size // 32 + 3, size // 32 + 3)).astype("float32")
     coarse = ndimage.gaussian_filter(coarse, 1.5)
     profile = {
-        "driver": "GTiff", "width": size, "height": size, "count": 1, "dtype": "uint8",
-        "crs": CRS, "transform": from_origin(*ORIGIN, 1.0, 1.0), "nodata": 255,
-        "tiled": True, "blockxsize": BLOCK, "blockysize": BLOCK, "compress": "deflate",
-        "BIGTIFF": "IF_SAFER", "NUM_THREADS": "ALL_CPUS",
+        "driver": "GTiff",
+        "width": size,
+        "height": size,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": CRS,
+        "transform": from_origin(*ORIGIN, 1.0, 1.0),
+        "nodata": 255,
+        "tiled": True,
+        "blockxsize": BLOCK,
+        "blockysize": BLOCK,
+        "compress": "deflate",
+        "BIGTIFF": "IF_SAFER",
+        "NUM_THREADS": "ALL_CPUS",
     }
     tmp = path.with_suffix(".tmp.tif")
     rows = 4 * BLOCK
@@ -153,8 +163,9 @@ def _exactextract(raster: Path, zones_file: Path) -> Callable[[], object]:
     from exactextract import exact_extract
 
     zones = gpd.read_file(zones_file)
-    return lambda: exact_extract(str(raster), zones, STATS, include_cols=["zone_id"],
-                                 output="pandas")
+    return lambda: exact_extract(
+        str(raster), zones, STATS, include_cols=["zone_id"], output="pandas"
+    )
 
 
 def _read(threads: int) -> Callable[[Path, Path], Callable[[], object]]:
@@ -195,8 +206,18 @@ def run_one(method: str, raster: Path, zones_file: Path, repeat: int) -> dict[st
 
 
 def in_subprocess(method: str, raster: Path, zones_file: Path, repeat: int) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--one", method, "--raster", str(raster),
-           "--zones-file", str(zones_file), "--repeat", str(repeat)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        method,
+        "--raster",
+        str(raster),
+        "--zones-file",
+        str(zones_file),
+        "--repeat",
+        str(repeat),
+    ]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -208,8 +229,10 @@ def in_subprocess(method: str, raster: Path, zones_file: Path, repeat: int) -> d
 def build_in_subprocess(size: int, n_zones: int) -> tuple[Path, Path]:
     """Build the data in a child, so this process's peak RSS (inherited by later children
     through fork) stays small."""
-    subprocess.run([sys.executable, __file__, "--build", "--size", str(size),
-                    "--zones", str(n_zones)], check=True)
+    subprocess.run(
+        [sys.executable, __file__, "--build", "--size", str(size), "--zones", str(n_zones)],
+        check=True,
+    )
     return canopy_path(size), zones_path(size, n_zones)
 
 
@@ -220,21 +243,35 @@ def compare(size: int, n_zones: int, repeat: int) -> None:
     print(f"{'method':<14}{'first s':>9}{'best s':>9}{'Mpx/s':>9}{'peak MB':>9}")
     rows = {m: in_subprocess(m, raster, zones_file, repeat) for m in METHODS}
     for name, r in rows.items():
-        print(f"{name:<14}{r['first_s']:>9.3f}{r['best_s']:>9.3f}"
-              f"{mpx / r['best_s']:>9.0f}{r['peak_mb']:>9.0f}")
+        print(
+            f"{name:<14}{r['first_s']:>9.3f}{r['best_s']:>9.3f}"
+            f"{mpx / r['best_s']:>9.0f}{r['peak_mb']:>9.0f}"
+        )
     engine = rows["engine"]
     fastest_peer = min(PEERS, key=lambda p: rows[p]["best_s"])
     peer_s = rows[fastest_peer]["best_s"]
     floor_1t = rows["read_1t"]["best_s"]
-    cases = (("warm (zones cached)", engine["best_s"], "best", rows["read_2t"]["best_s"]),
-             ("cold zones, warm process", rows["engine_cold"]["best_s"], "best",
-              rows["read_2t"]["best_s"]),
-             ("first call of a new process", engine["first_s"], "its first call",
-              rows["read_2t"]["first_s"]))
+    cases = (
+        ("warm (zones cached)", engine["best_s"], "best", rows["read_2t"]["best_s"]),
+        (
+            "cold zones, warm process",
+            rows["engine_cold"]["best_s"],
+            "best",
+            rows["read_2t"]["best_s"],
+        ),
+        (
+            "first call of a new process",
+            engine["first_s"],
+            "its first call",
+            rows["read_2t"]["first_s"],
+        ),
+    )
     for label, t, floor_label, floor in cases:
-        print(f"engine {label}: {peer_s / t:.2f}x faster than {fastest_peer}, "
-              f"{t / floor:.2f}x the threaded read floor ({floor_label}), "
-              f"{t / floor_1t:.2f}x the 1-thread read floor")
+        print(
+            f"engine {label}: {peer_s / t:.2f}x faster than {fastest_peer}, "
+            f"{t / floor:.2f}x the threaded read floor ({floor_label}), "
+            f"{t / floor_1t:.2f}x the 1-thread read floor"
+        )
 
 
 def big(size: int, n_zones: int) -> None:
@@ -242,9 +279,11 @@ def big(size: int, n_zones: int) -> None:
     r = in_subprocess("engine", raster, zones_file, 2)
     gpx = size * size / 1e9
     print(f"\n## big: {size:,} x {size:,} px ({gpx:.2f} Gpx), {n_zones} zones, engine only")
-    print(f"first call {r['first_s']:.2f} s ({gpx * 1e3 / r['first_s']:.0f} Mpx/s), "
-          f"warm {r['best_s']:.2f} s ({gpx * 1e3 / r['best_s']:.0f} Mpx/s), "
-          f"peak memory {r['peak_mb']:.0f} MB (after imports and zones: {r['setup_mb']:.0f} MB)")
+    print(
+        f"first call {r['first_s']:.2f} s ({gpx * 1e3 / r['first_s']:.0f} Mpx/s), "
+        f"warm {r['best_s']:.2f} s ({gpx * 1e3 / r['best_s']:.0f} Mpx/s), "
+        f"peak memory {r['peak_mb']:.0f} MB (after imports and zones: {r['setup_mb']:.0f} MB)"
+    )
 
 
 def main() -> None:

@@ -295,9 +295,7 @@ def small_area_table(
     )
 
 
-def residence_table(
-    seed: int, areas: pd.DataFrame, exclusion: BaseGeometry
-) -> pd.DataFrame:
+def residence_table(seed: int, areas: pd.DataFrame, exclusion: BaseGeometry) -> pd.DataFrame:
     """Return :data:`N_RESIDENCES` residence points with residents and households.
 
     Each small area gets residences in proportion to its population over its

@@ -172,8 +172,11 @@ def _city_mix(sites: _Sites, inner: BaseGeometry, n: int) -> None:
 
 def _adjoining(sites: _Sites) -> None:
     """Split two parks into touching parcels and two more into parcels 6 m apart."""
-    big = [i for i, (g, t) in enumerate(zip(sites.geoms, sites.types, strict=True))
-           if t == _PARK and 30_000 < g.area < 300_000]
+    big = [
+        i
+        for i, (g, t) in enumerate(zip(sites.geoms, sites.types, strict=True))
+        if t == _PARK and 30_000 < g.area < 300_000
+    ]
     for n, i in enumerate(big[:4]):
         first, second = _cut(sites.geoms[i], sites.rng.uniform(0, np.pi), gap=0.0 if n < 2 else 3.0)
         sites.geoms[i] = first
@@ -192,8 +195,12 @@ def _cut(geom: BaseGeometry, angle: float, *, gap: float) -> tuple[BaseGeometry,
     halves = []
     for side in (1.0, -1.0):
         base = np.array([c.x, c.y]) + side * gap * n
-        quad = [base - far * d, base + far * d, base + far * d + side * far * n,
-                base - far * d + side * far * n]
+        quad = [
+            base - far * d,
+            base + far * d,
+            base + far * d + side * far * n,
+            base - far * d + side * far * n,
+        ]
         part = geom.intersection(Polygon(quad), grid_size=GRID_M)
         parts = shapely.get_parts(part)
         halves.append(parts[np.argmax(shapely.area(parts))])
@@ -206,8 +213,10 @@ def _countryside(sites: _Sites, city: Polygon) -> None:
     ring = city.buffer(10_000.0).difference(city.buffer(200.0))
     far = ring.difference(city.buffer(4_000.0))
     plan = [(far, 6.0e6, _WOOD, 1.0)]
-    plan += [(ring, rng.uniform(1.0e6, 2.5e6), k, a) for k, a in
-             ((_PARK, 1.0), (_RESERVE, 1.0), (_GOLF, 0.0), (_WOOD, 1.0))]
+    plan += [
+        (ring, rng.uniform(1.0e6, 2.5e6), k, a)
+        for k, a in ((_PARK, 1.0), (_RESERVE, 1.0), (_GOLF, 0.0), (_WOOD, 1.0))
+    ]
     plan += [(ring, rng.uniform(2e5, 6e5), k, 1.0) for k in (_PARK, _WOOD, _RESERVE, _FIELD) * 2]
     kinds = rng.choice([_PARK, _FIELD, _WOOD, _RELIGIOUS, _ALLOT], size=40)
     plan += [(ring, rng.uniform(5e3, 8e4), str(k), 0.7) for k in kinds]

@@ -83,11 +83,22 @@ class Grid:
         y = self.y1 - self.res * (np.arange(self.height) + 0.5)
         return np.meshgrid(x.astype(np.float32), y.astype(np.float32))
 
-    def burn(self, shapes: Iterable[tuple[BaseGeometry, float]], *, fill: float = 0.0,
-             all_touched: bool = False) -> np.ndarray:
+    def burn(
+        self,
+        shapes: Iterable[tuple[BaseGeometry, float]],
+        *,
+        fill: float = 0.0,
+        all_touched: bool = False,
+    ) -> np.ndarray:
         """Rasterize (geometry, value) pairs onto the grid as float32."""
-        return rasterize(shapes, out_shape=(self.height, self.width), transform=self.transform,
-                         fill=fill, dtype="float32", all_touched=all_touched)
+        return rasterize(
+            shapes,
+            out_shape=(self.height, self.width),
+            transform=self.transform,
+            fill=fill,
+            dtype="float32",
+            all_touched=all_touched,
+        )
 
 
 @dataclass(frozen=True)
@@ -156,22 +167,37 @@ def build_fields(seed: int, city: Polygon, layers: dict[str, pd.DataFrame]) -> F
     imd = grid.burn(zip(areas["geometry"], areas["imd_score"], strict=True), fill=17.5)
     zdep = gaussian_filter(np.log(imd) - np.log(17.5), 12.0) / 0.52
     gtype = grid.burn(
-        zip(green_df["geometry"], [GREENSPACE_TYPES.index(t) + 1 for t in green_df["type"]],
-            strict=True)
+        zip(
+            green_df["geometry"],
+            [GREENSPACE_TYPES.index(t) + 1 for t in green_df["type"]],
+            strict=True,
+        )
     ).astype(np.int64)
     lines = layers["blue_lines"]["geometry"]
-    water = np.maximum(grid.burn([(g, 1.0) for g in layers["blue_polygons"]["geometry"]]),
-                       grid.burn([(g, 1.0) for g in lines], all_touched=True))
+    water = np.maximum(
+        grid.burn([(g, 1.0) for g in layers["blue_polygons"]["geometry"]]),
+        grid.burn([(g, 1.0) for g in lines], all_touched=True),
+    )
     riparian = grid.burn([(g.buffer(40.0), 1.0) for g in lines]) > 0
-    score = (1.0 * np.minimum(d, 6000.0) / 4000.0 - 0.5 * zdep
-             + 0.8 * _noise(rng, grid.height, grid.width, 1.5)
-             + 0.4 * _noise(rng, grid.height, grid.width, 40.0))
+    score = (
+        1.0 * np.minimum(d, 6000.0) / 4000.0
+        - 0.5 * zdep
+        + 0.8 * _noise(rng, grid.height, grid.width, 1.5)
+        + 0.4 * _noise(rng, grid.height, grid.width, 40.0)
+    )
     fixed = _fixed_canopy(gtype, water > 0, riparian, inside)
     canopy_p = _calibrate(score, fixed, inside)
     col, row, width, height = _window(grid, city)
-    valid = grid.burn([(city.buffer(250.0), 1.0)])[row:row + height, col:col + width] > 0
-    return Fields(grid, canopy_p, (gtype > 0).astype(np.float32), water,
-                  _industry(rng, grid, city, gtype), (col, row, width, height), valid)
+    valid = grid.burn([(city.buffer(250.0), 1.0)])[row : row + height, col : col + width] > 0
+    return Fields(
+        grid,
+        canopy_p,
+        (gtype > 0).astype(np.float32),
+        water,
+        _industry(rng, grid, city, gtype),
+        (col, row, width, height),
+        valid,
+    )
 
 
 def _noise(rng: np.random.Generator, height: int, width: int, sigma: float) -> np.ndarray:
@@ -187,8 +213,9 @@ def _noise(rng: np.random.Generator, height: int, width: int, sigma: float) -> n
     return field / field.std()
 
 
-def _fixed_canopy(gtype: np.ndarray, water: np.ndarray, riparian: np.ndarray,
-                  inside: np.ndarray) -> np.ndarray:
+def _fixed_canopy(
+    gtype: np.ndarray, water: np.ndarray, riparian: np.ndarray, inside: np.ndarray
+) -> np.ndarray:
     """Return the canopy probability where it does not depend on the calibration (else NaN)."""
     fixed = np.where(gtype > 0, _TYPE_CANOPY[gtype], np.nan).astype(np.float32)
     fixed[~inside & (gtype == 0)] = _RURAL_CANOPY
@@ -215,8 +242,7 @@ def _calibrate(score: np.ndarray, fixed: np.ndarray, inside: np.ndarray) -> np.n
     return np.where(free, expit(offset + score), fixed).astype(np.float32)
 
 
-def _industry(rng: np.random.Generator, grid: Grid, city: Polygon,
-              gtype: np.ndarray) -> np.ndarray:
+def _industry(rng: np.random.Generator, grid: Grid, city: Polygon, gtype: np.ndarray) -> np.ndarray:
     """Return a 0/1 field of three large industrial estates (hot roofs) in the city."""
     x, y = grid.centres()
     hot = np.zeros_like(x)
@@ -253,13 +279,16 @@ def lst_values(seed: int, fields: Fields, city: Polygon) -> np.ndarray:
     grid = fields.grid
     x, y = grid.centres()
     d = np.hypot(x - CENTRE[0], y - CENTRE[1])
-    t = (21.5 + 5.5 * np.exp(-((d / 3000.0) ** 2))
-         + 3.0 * gaussian_filter(fields.hot, 2.0)
-         - 4.0 * gaussian_filter(fields.canopy_p, 2.0)
-         - 2.0 * gaussian_filter(fields.green, 3.0)
-         - 3.0 * gaussian_filter(fields.water, 2.0)
-         + 0.6 * _noise(rng, grid.height, grid.width, 25.0)
-         + 0.25 * rng.standard_normal(x.shape, dtype=np.float32))
+    t = (
+        21.5
+        + 5.5 * np.exp(-((d / 3000.0) ** 2))
+        + 3.0 * gaussian_filter(fields.hot, 2.0)
+        - 4.0 * gaussian_filter(fields.canopy_p, 2.0)
+        - 2.0 * gaussian_filter(fields.green, 3.0)
+        - 3.0 * gaussian_filter(fields.water, 2.0)
+        + 0.6 * _noise(rng, grid.height, grid.width, 25.0)
+        + 0.25 * rng.standard_normal(x.shape, dtype=np.float32)
+    )
     xy = np.asarray(city.exterior.coords)
     t[(x + y) > (xy.sum(axis=1).max() + 1500.0)] = LST_NODATA
     return np.round(t, 2).astype(np.float32)
@@ -268,9 +297,18 @@ def lst_values(seed: int, fields: Fields, city: Polygon) -> np.ndarray:
 def write_lst(path: Path, values: np.ndarray, grid: Grid, crs: str) -> None:
     """Write the land-surface temperature GeoTIFF (float32, °C, tiled, deflate)."""
     profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
-        "dtype": "float32", "crs": crs, "transform": grid.transform, "nodata": LST_NODATA,
-        "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate",
+        "driver": "GTiff",
+        "width": grid.width,
+        "height": grid.height,
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": grid.transform,
+        "nodata": LST_NODATA,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
         "predictor": 3,
     }
     with rasterio.open(path, "w", **profile) as dst:
@@ -289,7 +327,7 @@ def canopy_margin_field(seed: int, fields: Fields) -> np.ndarray:
     """
     rng = stream(seed, 42)
     col, row, width, height = fields.canopy_window
-    p10 = np.clip(fields.canopy_p[row:row + height, col:col + width], 1e-4, 1 - 1e-4)
+    p10 = np.clip(fields.canopy_p[row : row + height, col : col + width], 1e-4, 1 - 1e-4)
     z = _noise(rng, 5 * height, 5 * width, 2.0)
     z /= _upsample(np.pad(z[:1026], 1, mode="edge"), 2).std()
     z -= ndtri(_upsample(np.pad(p10, 1, mode="edge"), 5))
@@ -325,14 +363,23 @@ def write_canopy(path: Path, margin: np.ndarray, fields: Fields, crs: str) -> No
     height, width = 2 * margin.shape[0], 2 * margin.shape[1]
     padded = np.pad(margin, 1, mode="edge")
     profile = {
-        "driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "uint8",
-        "crs": crs, "transform": transform, "nodata": CANOPY_NODATA, "tiled": True,
-        "blockxsize": _STRIP, "blockysize": _STRIP, "compress": "deflate",
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": crs,
+        "transform": transform,
+        "nodata": CANOPY_NODATA,
+        "tiled": True,
+        "blockxsize": _STRIP,
+        "blockysize": _STRIP,
+        "compress": "deflate",
     }
     with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"), rasterio.open(path, "w", **profile) as dst:
         for top in range(0, height, _STRIP):
             rows = min(_STRIP, height - top) // 2
-            fine = _upsample(padded[top // 2:top // 2 + rows + 2], 2)
+            fine = _upsample(padded[top // 2 : top // 2 + rows + 2], 2)
             mask = np.where(np.isnan(fine), CANOPY_NODATA, fine < 0).astype(np.uint8)
             dst.write(mask, 1, window=Window(0, top, width, 2 * rows))
         dst.set_band_description(1, "tree canopy (1 = canopy, 0 = none)")

@@ -26,13 +26,60 @@ __all__ = [
 GRID_M = 0.01
 
 _STEMS = (
-    "Ash", "Bram", "Cald", "Dun", "Elm", "Fern", "Gos", "Hol", "Kes", "Lin", "Mar", "Nor",
-    "Oak", "Pen", "Red", "Stan", "Tile", "Wyn", "Whit", "Bin", "Cor", "Hearn", "Sow", "Brin",
-    "Chel", "Eld", "Fox", "Hart", "Ley", "Mill", "Quin", "Rad", "Sel", "Thorn", "Wil", "Yar",
+    "Ash",
+    "Bram",
+    "Cald",
+    "Dun",
+    "Elm",
+    "Fern",
+    "Gos",
+    "Hol",
+    "Kes",
+    "Lin",
+    "Mar",
+    "Nor",
+    "Oak",
+    "Pen",
+    "Red",
+    "Stan",
+    "Tile",
+    "Wyn",
+    "Whit",
+    "Bin",
+    "Cor",
+    "Hearn",
+    "Sow",
+    "Brin",
+    "Chel",
+    "Eld",
+    "Fox",
+    "Hart",
+    "Ley",
+    "Mill",
+    "Quin",
+    "Rad",
+    "Sel",
+    "Thorn",
+    "Wil",
+    "Yar",
 )
 _ENDINGS = (
-    "ley", "ford", "ton", "field", "hill", "brook", "wood", "dale", "more", "by", "cote",
-    "well", "hurst", "mead", "stone", "worth",
+    "ley",
+    "ford",
+    "ton",
+    "field",
+    "hill",
+    "brook",
+    "wood",
+    "dale",
+    "more",
+    "by",
+    "cote",
+    "well",
+    "hurst",
+    "mead",
+    "stone",
+    "worth",
 )
 
 
@@ -212,4 +259,3 @@ def place_names(rng: np.random.Generator, n: int) -> list[str]:
     pairs = [a + b for a in _STEMS for b in _ENDINGS]
     picks = rng.choice(len(pairs), size=n, replace=False)
     return [pairs[i] for i in picks]
-

@@ -58,8 +58,10 @@ def blue_lines(seed: int) -> pd.DataFrame:
         amplitude=350.0,
     )
     canal = meander(
-        rng, np.array([[cx + 150, cy + 350], [cx - 400, cy + 4500], [cx - 900, cy + 9500]]),
-        amplitude=150.0, n=120,
+        rng,
+        np.array([[cx + 150, cy + 350], [cx - 400, cy + 4500], [cx - 900, cy + 9500]]),
+        amplitude=150.0,
+        n=120,
     )
     return pd.DataFrame(
         {

@@ -57,11 +57,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ReducerSpec:
-    """What each reducer keeps: min/max, a histogram range, or every value (floats)."""
+    """What each reducer keeps: min/max, a histogram range, every value (floats), a threshold."""
 
     want_minmax: bool
     hist_range: tuple[int, int] | None
     collect_values: bool
+    above_rule: tuple[float, float, float] | None = None
 
     def reducer(self, n_codes: int, *, keep_strip_sums: bool = False) -> StripReducer:
         """Make a fresh :class:`StripReducer` of ``n_codes`` codes with these options."""
@@ -71,6 +72,7 @@ class ReducerSpec:
             hist_range=self.hist_range,
             collect_values=self.collect_values,
             keep_strip_sums=keep_strip_sums,
+            above_rule=self.above_rule,
         )
 
 

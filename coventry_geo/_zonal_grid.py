@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,10 +30,19 @@ import shapely
 from rasterio.windows import Window
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
     from affine import Affine
 
-__all__ = ["ZoneGrid", "ZoneGridCache", "ZONE_GRID_CACHE", "zones_key", "burn_zone_grid"]
+__all__ = [
+    "ZoneGrid",
+    "ZoneGridCache",
+    "ZONE_GRID_CACHE",
+    "zones_key",
+    "burn_zone_grid",
+    "pixel_window",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +173,49 @@ def burn_zone_grid(
         "scanned %d zones into %d runs on a %dx%d window", len(ids), len(starts), width, height
     )
     return ZoneGrid(ids, window, starts, run_codes, zone_pixels, row_runs)
+
+
+def pixel_window(
+    bounds: Sequence[float], transform: Affine, width: int, height: int
+) -> Window | None:
+    r"""Smallest window of whole pixels that holds ``bounds``, clipped to the raster.
+
+    Parameters
+    ----------
+    bounds : sequence of float
+        ``(xmin, ymin, xmax, ymax)`` in the raster's CRS.
+    transform : affine.Affine
+        The raster's transform (any sign of pixel size; rotation allowed).
+    width, height : int
+        The raster's size in pixels.
+
+    Returns
+    -------
+    rasterio.windows.Window or None
+        Integer offsets and lengths; None when the bounds miss the raster or
+        are empty (NaN, as for zones without geometry).
+
+    Notes
+    -----
+    With :math:`(c, r)` the pixel coordinates of the four corners of the
+    bounds, the window spans columns :math:`\lfloor \min c \rfloor` to
+    :math:`\lceil \max c \rceil` and rows likewise, clipped to the raster.
+    rasterio's ``Window.round_lengths`` cannot do this: from rasterio 1.4 it
+    rounds lengths to the nearest pixel whatever ``op`` says, so a window built
+    with it can end one pixel short of the zones.
+    """
+    xmin, ymin, xmax, ymax = bounds
+    cols, rows = ~transform * (
+        np.array([xmin, xmax, xmin, xmax]),
+        np.array([ymin, ymin, ymax, ymax]),
+    )
+    if not (np.isfinite(cols).all() and np.isfinite(rows).all()):
+        return None
+    col0, col1 = max(math.floor(cols.min()), 0), min(math.ceil(cols.max()), width)
+    row0, row1 = max(math.floor(rows.min()), 0), min(math.ceil(rows.max()), height)
+    if col1 <= col0 or row1 <= row0:
+        return None
+    return Window(col0, row0, col1 - col0, row1 - row0)
 
 
 def _polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -82,10 +82,15 @@ class StripReducer:
         For float rasters whose quantiles are asked: keep every valid value per zone
         (exact; memory is 4 or 8 bytes per pixel in zones).
     keep_strip_sums : bool
-        Also keep each strip's per-code sums (``count``, ``total`` and, with weights,
-        ``wtotal`` and ``wsum``) in :attr:`strip_sums`, so that reductions of
-        consecutive strips made apart (on cluster workers) can be added up strip by
-        strip in the same order as one pass, giving bit-identical float sums.
+        Also keep each strip's per-code sums (``count``, ``total``, ``above`` and,
+        with weights, ``wtotal`` and ``wsum``) in :attr:`strip_sums`, so that
+        reductions of consecutive strips made apart (on cluster workers) can be
+        added up strip by strip in the same order as one pass, giving bit-identical
+        float sums.
+    above_rule : tuple of float or None
+        ``(threshold, scale, offset)``: also count, per code, the valid pixels whose
+        converted value ``stored * scale + offset`` is at least ``threshold``
+        (in :attr:`above`).
     """
 
     n_codes: int
@@ -93,8 +98,10 @@ class StripReducer:
     hist_range: tuple[int, int] | None = None
     collect_values: bool = False
     keep_strip_sums: bool = False
+    above_rule: tuple[float, float, float] | None = None
     count: np.ndarray = field(init=False)
     total: np.ndarray = field(init=False)
+    above: np.ndarray = field(init=False)
     vmin: np.ndarray = field(init=False)
     vmax: np.ndarray = field(init=False)
     wsum: np.ndarray = field(init=False)
@@ -107,6 +114,7 @@ class StripReducer:
         n = self.n_codes
         self.count = np.zeros(n)
         self.total = np.zeros(n)
+        self.above = np.zeros(n)
         self.vmin = np.full(n, np.inf)
         self.vmax = np.full(n, -np.inf)
         self.wsum = np.zeros(n)
@@ -159,6 +167,9 @@ class StripReducer:
         elif self.want_minmax:
             self._minmax(data, valid, starts, codes, counts)
         sums = {"count": count, "total": total}
+        if self.above_rule is not None:
+            hot = count_true_runs(self._at_least(data, valid), starts).astype(np.float64)
+            sums["above"] = self._add_by_code(self.above, codes, hot)
         if weights is not None:
             w = weights if valid is None else np.where(valid, weights, 0.0)
             wrun, wvrun = (np.add.reduceat(a, starts, dtype=np.float64) for a in (w, w * clean))
@@ -168,6 +179,13 @@ class StripReducer:
             self.strip_sums.append(sums)
         if self.hist is not None or self.collect_values:
             self._distribution(data, valid, starts, codes, lengths)
+
+    def _at_least(self, data: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+        """Mark the valid pixels whose converted value reaches the threshold of ``above_rule``."""
+        threshold, scale, offset = self.above_rule
+        with np.errstate(invalid="ignore"):
+            hot = data.astype(np.float64) * scale + offset >= threshold
+        return hot if valid is None else hot & valid
 
     def _add_by_code(
         self,

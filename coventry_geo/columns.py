@@ -10,7 +10,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ColumnInfo", "register_columns", "column_info", "registered_columns"]
+__all__ = [
+    "ColumnInfo",
+    "SCALES",
+    "UNIT_BOUNDS",
+    "UNIT_SCALES",
+    "register_columns",
+    "column_info",
+    "registered_columns",
+]
+
+#: Levels of measurement (Stevens): what arithmetic a column's values allow.
+SCALES = ("ratio", "interval", "ordinal", "nominal")
+#: Scale of the units that are not on a ratio scale; any other unit is a ratio scale.
+#: °C, scores and signed indices have an arbitrary zero (interval): their differences
+#: mean something, their ratios do not.
+UNIT_SCALES: dict[str, str] = {
+    "°C": "interval",
+    "score": "interval",
+    "index (-1 to 1)": "interval",
+    "rank": "ordinal",
+    "decile": "ordinal",
+    "": "nominal",
+    "text": "nominal",
+    "flag": "nominal",
+    "true/false": "nominal",
+}
+#: Natural bounds of bounded units (lowest, highest): shares and fractions.
+UNIT_BOUNDS: dict[str, tuple[float, float]] = {
+    "%": (0.0, 100.0),
+    "0-1": (0.0, 1.0),
+    "0-100": (0.0, 100.0),
+    "index (0-1)": (0.0, 1.0),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +64,13 @@ class ColumnInfo:
     higher_is_worse : bool or None
         ``True`` for hazards and exposure, ``False`` for assets such as canopy,
         ``None`` where neither applies (ids, counts of people).
+    scale : str
+        Level of measurement, one of :data:`SCALES`; default from the unit
+        (:data:`UNIT_SCALES`, else ``ratio``). Give it for a unit that does not
+        tell, e.g. ``interval`` for a min-max normalised index in 0-1.
+    bounds : tuple of float or None
+        Lowest and highest possible value of a bounded indicator; default from
+        the unit (:data:`UNIT_BOUNDS`: 0-100 for ``%``, 0-1 for ``0-1``).
     """
 
     name: str
@@ -40,6 +79,17 @@ class ColumnInfo:
     description: str
     family: str
     higher_is_worse: bool | None = None
+    scale: str = ""
+    bounds: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.scale:
+            object.__setattr__(self, "scale", UNIT_SCALES.get(self.unit, "ratio"))
+        if self.scale not in SCALES:
+            msg = f"column '{self.name}': scale {self.scale!r} is not one of {', '.join(SCALES)}"
+            raise ValueError(msg)
+        if self.bounds is None and self.scale == "ratio":
+            object.__setattr__(self, "bounds", UNIT_BOUNDS.get(self.unit))
 
 
 _REGISTRY: dict[str, ColumnInfo] = {}

@@ -51,41 +51,78 @@ _FOLDER = "demo"
 
 #: Layer name -> (kind, {toolkit field: file column}, extra manifest keys, description).
 _LAYERS: dict[str, tuple[str, dict[str, str], dict[str, str], str]] = {
-    "wards": ("wards", {"ward_id": "WD_CODE", "ward_name": "WD_NAME"}, {},
-              "18 invented wards tiling the city"),
+    "wards": (
+        "wards",
+        {"ward_id": "WD_CODE", "ward_name": "WD_NAME"},
+        {},
+        "18 invented wards tiling the city",
+    ),
     "small_areas": (
         "small_areas",
-        {"area_id": "LSOA_CODE", "area_name": "LSOA_NAME", "imd_score": "IMD_SCORE",
-         "imd_rank": "IMD_RANK", "imd_decile": "IMD_DECILE"},
+        {
+            "area_id": "LSOA_CODE",
+            "area_name": "LSOA_NAME",
+            "imd_score": "IMD_SCORE",
+            "imd_rank": "IMD_RANK",
+            "imd_decile": "IMD_DECILE",
+        },
         {},
         "200 LSOA-like small areas nested in the wards; IMD rank and decile are national "
         "(1 = most deprived)",
     ),
-    "residences": ("residences", {"residence_id": "UPRN", "area_id": "lsoa_code"}, {},
-                   "about 140,000 address points; residents sum to each small area's population"),
-    "flood_zones": ("flood_zones", {}, {},
-                    "Flood Zones 2 and 3 along the rivers. EA convention: separate FZ2 and FZ3 "
-                    "features, the FZ2 extent covering the FZ3 area too"),
-    "surface_water": ("surface_water", {"risk_band": "RISK"}, {},
-                      "surface-water risk patches, non-overlapping: each area has its highest "
-                      "band"),
-    "heat": ("heat", {}, {"units": "degC"},
-             "10 m land-surface temperature with a city-centre heat island"),
+    "residences": (
+        "residences",
+        {"residence_id": "UPRN", "area_id": "lsoa_code"},
+        {},
+        "about 140,000 address points; residents sum to each small area's population",
+    ),
+    "flood_zones": (
+        "flood_zones",
+        {},
+        {},
+        "Flood Zones 2 and 3 along the rivers. EA convention: separate FZ2 and FZ3 "
+        "features, the FZ2 extent covering the FZ3 area too",
+    ),
+    "surface_water": (
+        "surface_water",
+        {"risk_band": "RISK"},
+        {},
+        "surface-water risk patches, non-overlapping: each area has its highest band",
+    ),
+    "heat": (
+        "heat",
+        {},
+        {"units": "degC"},
+        "10 m land-surface temperature with a city-centre heat island",
+    ),
     "canopy": ("canopy", {}, {"values": "mask"}, "1 m tree-canopy mask, about 11 % of the city"),
-    "greenspace": ("greenspace", {"site_id": "id", "name": "distName1", "type": "function"}, {},
-                   "OS Open Greenspace-like sites, reaching 10 km beyond the city boundary"),
+    "greenspace": (
+        "greenspace",
+        {"site_id": "id", "name": "distName1", "type": "function"},
+        {},
+        "OS Open Greenspace-like sites, reaching 10 km beyond the city boundary",
+    ),
     "greenspace_access_points": (
-        "greenspace_access_points", {"site_id": "refToGreenspaceSite", "access_type": "accessType"},
-        {}, "entrances on the boundaries of the public sites"),
+        "greenspace_access_points",
+        {"site_id": "refToGreenspaceSite", "access_type": "accessType"},
+        {},
+        "entrances on the boundaries of the public sites",
+    ),
     "blue_lines": ("blue", {}, {}, "two rivers and a canal"),
     "blue_polygons": ("blue", {}, {}, "ponds, a lake (water_body) and SuDS basins (suds)"),
     "heat_network_zones": (
-        "heat_network_zones", {"zone_id": "ZONE_REF", "name": "ZONE_NAME",
-                               "heat_demand": "HEAT_MWH"},
-        {}, "heat network zones over the dense centre (heat demand in MWh/year)"),
-    "postcodes": ("postcodes", {}, {"preset": "os_code_point_open"},
-                  "invented postcodes (area ZZ, which is not a UK postcode area), one per about "
-                  "16 homes, in OS Code-Point Open's CSV layout"),
+        "heat_network_zones",
+        {"zone_id": "ZONE_REF", "name": "ZONE_NAME", "heat_demand": "HEAT_MWH"},
+        {},
+        "heat network zones over the dense centre (heat demand in MWh/year)",
+    ),
+    "postcodes": (
+        "postcodes",
+        {},
+        {"preset": "os_code_point_open"},
+        "invented postcodes (area ZZ, which is not a UK postcode area), one per about 16 homes, "
+        "in OS Code-Point Open's CSV layout",
+    ),
 }
 _RASTER_FILES = {"heat": "lst.tif", "canopy": "canopy.tif"}
 _FILES = {**_RASTER_FILES, "postcodes": "postcodes.csv"}
@@ -178,8 +215,10 @@ def _make_dir(target: Path) -> None:
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        msg = (f"demo: cannot create the folder {target} ({exc}). "
-               "Fix: give a writable target_dir (e.g. coventry-geo demo --target <folder>).")
+        msg = (
+            f"demo: cannot create the folder {target} ({exc}). "
+            "Fix: give a writable target_dir (e.g. coventry-geo demo --target <folder>)."
+        )
         raise OutputError(msg) from exc
 
 
@@ -192,9 +231,14 @@ def _is_complete(manifest: Path, seed: int) -> bool:
         return False
     layers = data.get("layers", {})
     logo = (manifest.parent / _SITE["logo"]).is_file()
-    return logo and set(layers) == set(_LAYERS) and all(
-        spec.get("source") == _source(seed) and (manifest.parent / spec.get("path", "")).is_file()
-        for spec in layers.values()
+    return (
+        logo
+        and set(layers) == set(_LAYERS)
+        and all(
+            spec.get("source") == _source(seed)
+            and (manifest.parent / spec.get("path", "")).is_file()
+            for spec in layers.values()
+        )
     )
 
 
@@ -234,8 +278,12 @@ def _write_layers(folder: Path, seed: int) -> None:
                 _write_vector(folder / f"{name}.gpkg", name, table)
     (folder / "logo.svg").write_text(_LOGO_SVG, encoding="utf-8")
     fields = rasters.build_fields(seed, boundary, tables)
-    rasters.write_lst(folder / _RASTER_FILES["heat"], rasters.lst_values(seed, fields, boundary),
-                      fields.grid, DEMO_CRS)
+    rasters.write_lst(
+        folder / _RASTER_FILES["heat"],
+        rasters.lst_values(seed, fields, boundary),
+        fields.grid,
+        DEMO_CRS,
+    )
     margin = rasters.canopy_margin_field(seed, fields)
     rasters.write_canopy(folder / _RASTER_FILES["canopy"], margin, fields, DEMO_CRS)
 
@@ -343,10 +391,14 @@ def manifest_text(seed: int, hashes: dict[str, str]) -> str:
             "ward_layer": "wards",
             "outputs": "../outputs/demo",
             "synthetic": True,
-            "attribution": (f"Synthetic data: an invented city generated by coventry_geo.demo "
-                            f"(seed {seed}). Not real; do not use for decisions."),
-            "description": (f"Invented city of about 100 km² and 345,000 people at Coventry's "
-                            f"location, generated by coventry_geo.demo with seed {seed}."),
+            "attribution": (
+                f"Synthetic data: an invented city generated by coventry_geo.demo "
+                f"(seed {seed}). Not real; do not use for decisions."
+            ),
+            "description": (
+                f"Invented city of about 100 km² and 345,000 people at Coventry's "
+                f"location, generated by coventry_geo.demo with seed {seed}."
+            ),
         },
         "layers": {},
     }
@@ -355,14 +407,21 @@ def manifest_text(seed: int, hashes: dict[str, str]) -> str:
         if _file(name).endswith(".gpkg"):
             layer["layer"] = name
         layer.update(extra)
-        layer.update(source=source, licence="CC0 (synthetic)", description=description,
-                     date=_DATA_DATE, sha256=hashes[name])
+        layer.update(
+            source=source,
+            licence="CC0 (synthetic)",
+            description=description,
+            date=_DATA_DATE,
+            sha256=hashes[name],
+        )
         if fields:
             layer["fields"] = fields
         doc["layers"][name] = layer
     doc["site"] = dict(_SITE)
-    header = ("# Demo City (synthetic): generated by coventry_geo.demo.generate_demo"
-              f"(seed={seed}).\n# Regenerate rather than edit: `coventry-geo demo`.\n\n")
+    header = (
+        "# Demo City (synthetic): generated by coventry_geo.demo.generate_demo"
+        f"(seed={seed}).\n# Regenerate rather than edit: `coventry-geo demo`.\n\n"
+    )
     return header + to_toml(doc)
 
 

@@ -51,6 +51,7 @@ from coventry_geo.indicators.greenspace import _warn_unjudged, residence_access
 
 # Private steps of the single-process engine, reused so that both paths are one engine.
 from coventry_geo.zonal import (
+    _above_rule,
     _check_weights,
     _checked_zones,
     _hist_range,
@@ -162,6 +163,7 @@ def raster_zonal_stats_distributed(
     nodata: float | None = None,
     scale: float = 1.0,
     offset: float = 0.0,
+    threshold: float | None = None,
     weights: gpd.GeoDataFrame | None = None,
     weight_field: str | None = None,
     weight_raster: str | Path | None = None,
@@ -174,8 +176,8 @@ def raster_zonal_stats_distributed(
 
     Parameters
     ----------
-    zones, raster_path, zone_id, band, stats, categorical, nodata, scale, offset, weights, \
-weight_field, weight_raster, crs, layer_name
+    zones, raster_path, zone_id, band, stats, categorical, nodata, scale, offset, threshold, \
+weights, weight_field, weight_raster, crs, layer_name
         As for :func:`coventry_geo.zonal.raster_zonal_stats`. The raster (and
         ``weight_raster``) must be readable by the workers under the same path.
     client : distributed.Client, keyword-only
@@ -210,6 +212,7 @@ weight_field, weight_raster, crs, layer_name
     in a zone to the client (8 bytes a pixel): keep them for small rasters.
     """
     qs = _parse_stats(stats, layer_name)
+    above_rule = _above_rule(stats, threshold, scale, offset, layer_name)
     _check_weights(weights, weight_field, weight_raster, layer_name)
     zones = _checked_zones(zones, zone_id, layer_name)
     if tile_rows < 1:
@@ -233,6 +236,7 @@ weight_field, weight_raster, crs, layer_name
         want_minmax=bool({"min", "max"} & set(stats)),
         hist_range=hist_range,
         collect_values=bool(qs) and hist_range is None,
+        above_rule=above_rule,
     )
     tasks = [
         TileTask(

@@ -68,10 +68,16 @@ _LAYER_KEYS = {
     "required",
     "preset",
     "join",
+    "ward_lookup",
     "date",
 }
 _JOIN_KEYS = {"path", "preset", "on", "key", "fields", "sha256", "source", "licence", "description"}
 _TOP_KEYS = {"study", "settings", "layers", "maps", "fetch", "site"}
+_LOOKUP_KEYS = {"path", "preset", "fields", "sha256", "source", "licence", "description"}
+#: Kind of the presets that describe a small-area-to-ward lookup table.
+LOOKUP_KIND = "ward_lookup"
+#: Fields of a ward lookup: the small area's code and its ward's code.
+LOOKUP_FIELDS = ("area_id", "ward_id")
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,10 @@ class LayerSpec:
         From the preset when ``layer`` is not given: patterns of the layer name.
     joins : tuple of JoinSpec
         Attribute tables joined to the layer by code before it is checked.
+    ward_lookup : JoinSpec or None
+        ``[layers.<name>.ward_lookup]`` of a ``small_areas`` layer: an official
+        best-fit lookup table (``area_id`` to ``ward_id``) used instead of the
+        area rule to give each small area its ward.
     date : str
         Date of the layer's data (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty if not
         given), shown on the published map.
@@ -198,12 +208,21 @@ class LayerSpec:
     field_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     layer_patterns: tuple[str, ...] = ()
     joins: tuple[JoinSpec, ...] = ()
+    ward_lookup: JoinSpec | None = None
     date: str = ""
 
     @property
     def is_url(self) -> bool:
         """Whether the layer is read from a URL."""
         return bool(_URL.match(self.path))
+
+    @property
+    def table_files(self) -> dict[str, str]:
+        """Label to path of the tables read with the layer (``<name>.join[<i>]``, lookup)."""
+        files = {f"{self.name}.join[{i}]": join.path for i, join in enumerate(self.joins)}
+        if self.ward_lookup is not None:
+            files[self.ward_lookup.name] = self.ward_lookup.path
+        return files
 
     def column(self, toolkit_field: str) -> str:
         """Return the file's column name for a toolkit field name."""
@@ -407,6 +426,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         field_patterns=_patterns(preset, fields),
         layer_patterns=preset.layer if preset and "layer" not in table else (),
         joins=_joins(path, base, name, kind, table.get("join", []), study),
+        ward_lookup=_ward_lookup(path, base, name, kind, table.get("ward_lookup"), study),
         date=data_date(table.get("date"), manifest=path, where=where),
     )
 
@@ -426,6 +446,8 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
     preset = PRESETS[name]
     if preset.table != as_table:
         use = "a [[layers.<name>.join]] table" if preset.table else "a layer"
+        if preset.kind == LOOKUP_KIND:
+            use = "[layers.<small areas>.ward_lookup]"
         msg = (
             f"manifest {path}: {where} uses preset '{name}', which describes "
             f"{'an attribute table' if preset.table else 'a map layer'}. "
@@ -525,6 +547,53 @@ def _join_spec(
     )
 
 
+def _ward_lookup(
+    path: Path, base: Path, layer: str, kind: str, table: Any, study: dict[str, Any]
+) -> JoinSpec | None:
+    """Parse ``[layers.<layer>.ward_lookup]``: a small-area-to-ward lookup table (CSV)."""
+    if table is None:
+        return None
+    where = f"[layers.{layer}.ward_lookup]"
+    if kind != "small_areas" or not isinstance(table, dict):
+        msg = (
+            f"manifest {path}: {where} must be a table on a 'small_areas' layer (this layer is "
+            f"'{kind}'). Fix: write it as [layers.<small areas>.ward_lookup] with a path."
+        )
+        raise ManifestError(msg)
+    _check_keys(path, where, table, _LOOKUP_KEYS)
+    preset = _preset(path, where, table, as_table=True)
+    if preset is not None and preset.kind != LOOKUP_KIND:
+        lookups = [p.name for p in PRESETS.values() if p.kind == LOOKUP_KIND]
+        msg = (
+            f"manifest {path}: {where} uses preset '{preset.name}', which is not a ward "
+            f"lookup. Fix: use {' or '.join(lookups)}, or name the columns in fields."
+        )
+        raise ManifestError(msg)
+    fields = table.get("fields", {})
+    _check_fields(path, where, LOOKUP_KIND, fields)
+    patterns = _patterns(preset, fields)
+    absent = [f for f in LOOKUP_FIELDS if f not in fields and f not in patterns]
+    if not isinstance(table.get("path"), str) or not table["path"] or absent:
+        msg = (
+            f"manifest {path}: {where} needs a path and the columns of {', '.join(LOOKUP_FIELDS)}"
+            f'. Fix: path = "<lookup>.csv" with preset = "ons_lsoa_ward_lookup", or fields = '
+            '{ area_id = "LSOA21CD", ward_id = "WD24CD" }.'
+        )
+        raise ManifestError(msg)
+    return JoinSpec(
+        name=f"{layer}.ward_lookup",
+        path=_resolve_path(path, base, where, table["path"], study),
+        key="area_id",
+        fields=dict(fields),
+        field_patterns=patterns,
+        preset=preset.name if preset else None,
+        sha256=table.get("sha256"),
+        source=str(table.get("source", preset.source_url if preset else "")),
+        licence=str(table.get("licence", _preset_defaults(preset)["licence"])),
+        description=str(table.get("description", "")),
+    )
+
+
 def _check_fields(path: Path, where: str, kind: str, fields: Any) -> None:
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         msg = (
@@ -532,7 +601,7 @@ def _check_fields(path: Path, where: str, kind: str, fields: Any) -> None:
             'column names, e.g. fields = { ward_id = "WD22CD" }.'
         )
         raise ManifestError(msg)
-    known = LAYER_SCHEMAS[kind].field_names
+    known = LOOKUP_FIELDS if kind == LOOKUP_KIND else LAYER_SCHEMAS[kind].field_names
     unknown = [k for k in fields if k not in known]
     if unknown:
         hints = {k: _closest(k, known) for k in unknown}

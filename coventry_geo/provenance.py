@@ -100,10 +100,7 @@ def input_records(study: Study, hashes: FileHashes) -> list[dict[str, Any]]:
     """
     records = []
     for name, spec in study.manifest.layers.items():
-        files = [
-            (name, spec.path),
-            *((f"{name}.join[{i}]", j.path) for i, j in enumerate(spec.joins)),
-        ]
+        files = [(name, spec.path), *spec.table_files.items()]
         for label, path in files:
             record: dict[str, Any] = {"layer": label, "kind": spec.kind, "path": str(path)}
             if spec.is_url and label == name:

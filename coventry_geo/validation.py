@@ -18,6 +18,7 @@ import pandas as pd
 from coventry_geo.errors import CoventryGeoWarning, LayerError
 from coventry_geo.layers.raster import RasterLayer, open_raster_layer
 from coventry_geo.layers.vector import read_vector_layer
+from coventry_geo.official.lookups import read_ward_lookup
 from coventry_geo.study import Study
 
 __all__ = ["LayerCheck", "ValidationReport", "validate_study"]
@@ -150,3 +151,15 @@ def _describe(study: Study, name: str, check: LayerCheck, *, wards_ok: bool) -> 
         check.crs = study.crs.to_string()
     if wards_ok:
         check.coverage_pct = round(100.0 * study.extent_coverage(name), 1)
+        _check_ward_lookup(study, name, layer, check)
+
+
+def _check_ward_lookup(study: Study, name: str, layer: object, check: LayerCheck) -> None:
+    """Check the small-area layer's official ward lookup, if it names one."""
+    lookup = study.spec(name).ward_lookup
+    if lookup is None or isinstance(layer, RasterLayer):
+        return
+    wards = read_ward_lookup(lookup, small_areas=layer["area_id"], wards=study.wards["ward_id"])
+    check.messages.append(
+        f"ward lookup {Path(lookup.path).name}: {len(wards)} small areas in {wards.nunique()} wards"
+    )

@@ -33,7 +33,7 @@ import rasterio
 import shapely
 from pyproj import CRS
 from rasterio.errors import RasterioIOError
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from coventry_geo._client import active_client
 from coventry_geo._zonal_grid import (
@@ -41,6 +41,7 @@ from coventry_geo._zonal_grid import (
     ZoneGrid,
     ZoneGridCache,
     burn_zone_grid,
+    pixel_window,
     zones_key,
 )
 from coventry_geo._zonal_reduce import StripReducer
@@ -66,7 +67,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_BASIC = ("count", "sum", "mean", "min", "max", "coverage")
+_BASIC = ("count", "sum", "mean", "min", "max", "coverage", "frac_above")
 #: Target pixels per strip (rounded to whole block rows).
 _STRIP_PIXELS = 1 << 23
 
@@ -85,6 +86,7 @@ def raster_zonal_stats(
     nodata: float | None = None,
     scale: float = 1.0,
     offset: float = 0.0,
+    threshold: float | None = None,
     weights: gpd.GeoDataFrame | None = None,
     weight_field: str | None = None,
     weight_raster: str | Path | None = None,
@@ -107,8 +109,10 @@ def raster_zonal_stats(
         1-based band number.
     stats : sequence of str
         Any of ``count`` (valid pixels), ``sum``, ``mean``, ``min``, ``max``,
-        ``coverage`` (valid pixels / pixels of the zone, 0-1) and ``pNN``
-        quantiles such as ``p90`` (numpy's linear interpolation, exact).
+        ``coverage`` (valid pixels / pixels of the zone, 0-1), ``frac_above``
+        (share, 0-1, of the valid pixels whose converted value is at least
+        ``threshold``) and ``pNN`` quantiles such as ``p90`` (numpy's linear
+        interpolation, exact).
     categorical : bool
         Add ``frac_<value>`` columns: share (0-1) of the zone's valid pixels of
         each value (integer rasters).
@@ -117,6 +121,8 @@ def raster_zonal_stats(
     scale, offset : float
         Linear conversion of stored values, applied after reduction:
         ``value = stored * scale + offset`` (e.g. Landsat DN to kelvin).
+    threshold : float or None
+        For ``frac_above``: the value (converted unit) a pixel must reach.
     weights : geopandas.GeoDataFrame or None
         Points (residences) with a ``weight_field`` column: adds ``weighted_mean``
         (each point takes the value of the pixel it falls in) and ``weight_sum``
@@ -163,6 +169,7 @@ def raster_zonal_stats(
 
         \mathrm{mean}_z = \frac{1}{n_z} \sum_{i \in z} v_i, \qquad
         \mathrm{coverage}_z = \frac{n_z}{N_z}, \qquad
+        \mathrm{frac\_above}_z = \frac{|\{i \in z : v_i \ge t\}|}{n_z}, \qquad
         \mathrm{weighted\_mean}_z = \frac{\sum_j w_j v_{p(j)}}{\sum_j w_j}
 
     where :math:`N_z` counts the zone's pixels on the raster's grid extended
@@ -189,6 +196,7 @@ def raster_zonal_stats(
             nodata=nodata,
             scale=scale,
             offset=offset,
+            threshold=threshold,
             weights=weights,
             weight_field=weight_field,
             weight_raster=weight_raster,
@@ -196,6 +204,7 @@ def raster_zonal_stats(
             layer_name=layer_name,
         )
     qs = _parse_stats(stats, layer_name)
+    above_rule = _above_rule(stats, threshold, scale, offset, layer_name)
     _check_weights(weights, weight_field, weight_raster, layer_name)
     zones = _checked_zones(zones, zone_id, layer_name)
     with _env(threads), _open(raster_path, layer_name) as ds:
@@ -212,6 +221,7 @@ def raster_zonal_stats(
             want_minmax=bool({"min", "max"} & set(stats)),
             hist_range=hist_range,
             collect_values=bool(qs) and hist_range is None,
+            above_rule=above_rule,
         )
         grid = _stream(ds, band, plan, reducer, nodata_value, weight_raster, layer_name)
     table = _table(reducer, grid, stats, qs, categorical, scale, offset)
@@ -246,6 +256,18 @@ def _parse_stats(stats: Sequence[str], layer_name: str) -> list[float]:
             raise LayerSchemaError(layer_name, None, msg, "Ask for known statistics.")
         qs.append(float(level) / 100)
     return qs
+
+
+def _above_rule(
+    stats: Sequence[str], threshold: float | None, scale: float, offset: float, layer_name: str
+) -> tuple[float, float, float] | None:
+    """Return the ``frac_above`` rule (threshold, scale, offset), or None when not asked for."""
+    if "frac_above" not in stats:
+        return None
+    if threshold is None or not np.isfinite(threshold):
+        msg = f"the statistic 'frac_above' needs a finite threshold, got {threshold!r}."
+        raise LayerSchemaError(layer_name, None, msg, "Pass threshold= in the raster's unit.")
+    return float(threshold), float(scale), float(offset)
 
 
 def _check_weights(
@@ -350,17 +372,15 @@ def _zones_window(
 ) -> Window:
     """Whole-pixel window of the raster covered by the zones' bounds."""
     bounds = shapely.total_bounds(np.asarray(geoms))
-    win = from_bounds(*bounds, transform=ds.transform)
-    win = win.round_offsets(op="floor").round_lengths(op="ceil")
-    try:
-        return win.intersection(Window(0, 0, ds.width, ds.height))
-    except rasterio.errors.WindowError:
+    window = pixel_window(bounds, ds.transform, ds.width, ds.height)
+    if window is None:
         msg = (
             f"the raster (bounds {tuple(round(b) for b in ds.bounds)}) does not overlap the "
             f"zones (bounds {tuple(round(b) for b in bounds)} in the raster's CRS)."
         )
         fix = "Use a raster that covers the zones, and check both layers' CRS."
-        raise LayerExtentError(layer_name, raster_path, msg, fix) from None
+        raise LayerExtentError(layer_name, raster_path, msg, fix)
+    return window
 
 
 def _hist_range(dtype: str, qs: list[float], categorical: bool) -> tuple[int, int] | None:
@@ -533,6 +553,7 @@ def _table(
         "min": np.where(count > 0, lo * scale + offset, np.nan),
         "max": np.where(count > 0, hi * scale + offset, np.nan),
         "coverage": np.where(pixels > 0, count / np.maximum(pixels, 1), np.nan),
+        "frac_above": np.where(count > 0, reducer.above[1:] / np.maximum(count, 1), np.nan),
     }
     if qs:
         levels = qs if scale >= 0 else [1 - q for q in qs]

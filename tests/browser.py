@@ -128,8 +128,6 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-
-
 @contextmanager
 def serve_folder(folder: Path, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``folder`` over HTTP on a free local port; yield its base URL (``http://.../``).

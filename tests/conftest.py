@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,12 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "coventry"
+#: The real Coventry data: beside the repo, or where COVENTRY_GEO_DIR_SHARED says (the same
+#: variable points layers/coventry.toml's ``${shared}`` there, e.g. from a git worktree).
+SHARED_DATA = Path(
+    os.environ.get("COVENTRY_GEO_DIR_SHARED")
+    or Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "coventry"
+)
 
 #: South-west corner of the tiny study, in EPSG:27700 (in Coventry).
 X0, Y0 = 433_000.0, 278_000.0

@@ -27,8 +27,15 @@ CENTRE = (433_500.0, 279_000.0)
 POPULATION = 345_000
 RESIDENCES = 140_000
 GREENSPACE_TYPES = {
-    "Public Park Or Garden", "Playing Field", "Allotments Or Community Growing Spaces",
-    "Nature Reserve", "Woodland", "Cemetery", "Golf Course", "Play Space", "Religious Grounds",
+    "Public Park Or Garden",
+    "Playing Field",
+    "Allotments Or Community Growing Spaces",
+    "Nature Reserve",
+    "Woodland",
+    "Cemetery",
+    "Golf Course",
+    "Play Space",
+    "Religious Grounds",
 }
 
 
@@ -66,8 +73,9 @@ def wards(demo_manifest: Path) -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def areas(demo_manifest: Path, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     areas = _read(demo_manifest, "small_areas")
-    inter = gpd.overlay(areas[["area_id", "geometry"]], wards[["ward_id", "geometry"]],
-                        keep_geom_type=True)
+    inter = gpd.overlay(
+        areas[["area_id", "geometry"]], wards[["ward_id", "geometry"]], keep_geom_type=True
+    )
     inter["share"] = inter.area / inter["area_id"].map(areas.set_index("area_id").area)
     best = inter.sort_values("share").groupby("area_id").last()
     return areas.join(best[["ward_id", "share"]], on="area_id")
@@ -142,8 +150,12 @@ def _fake_writer(folder: Path, seed: int) -> None:
     ids=["missing-file", "other-seed", "overwrite"],
 )
 def test_incomplete_or_other_demo_is_regenerated(
-    demo_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    seed: int, remove: str | None, overwrite: bool,
+    demo_manifest: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    remove: str | None,
+    overwrite: bool,
 ) -> None:
     (tmp_path / "demo").mkdir()
     for path in (demo_manifest.parent / "demo").iterdir():
@@ -182,8 +194,9 @@ def test_to_toml_round_trips() -> None:
 # --- the city -----------------------------------------------------------------------------
 
 
-def test_eighteen_wards_tile_the_city(wards: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
-                                      city: shapely.Geometry) -> None:
+def test_eighteen_wards_tile_the_city(
+    wards: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, city: shapely.Geometry
+) -> None:
     assert len(wards) == 18
     assert wards["ward_id"].tolist() == [f"DEMO-W{i:02d}" for i in range(1, 19)]
     assert wards["ward_name"].is_unique
@@ -224,8 +237,10 @@ def test_residences_add_up_to_population(demo_manifest: Path, areas: gpd.GeoData
     assert (homes["households"] >= 1).all()
     totals = homes.groupby("area_id")["residents"].sum()
     pd.testing.assert_series_equal(
-        totals.sort_index(), areas.set_index("area_id")["population"].sort_index(),
-        check_names=False, check_dtype=False,
+        totals.sort_index(),
+        areas.set_index("area_id")["population"].sort_index(),
+        check_names=False,
+        check_dtype=False,
     )
     placed = gpd.sjoin(homes, areas[["area_id", "geometry"]], predicate="within")
     assert (placed["area_id_left"] == placed["area_id_right"]).mean() > 0.999
@@ -241,10 +256,12 @@ def test_no_residence_in_water_or_parks(demo_manifest: Path) -> None:
 # --- rasters ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "dtype", "block"), [("heat", "float32", 256),
-                                                       ("canopy", "uint8", 512)])
-def test_rasters_have_nodata_crs_tiles(demo_manifest: Path, name: str, dtype: str,
-                                       block: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "dtype", "block"), [("heat", "float32", 256), ("canopy", "uint8", 512)]
+)
+def test_rasters_have_nodata_crs_tiles(
+    demo_manifest: Path, name: str, dtype: str, block: int
+) -> None:
     with rasterio.open(_path(demo_manifest, name)) as src:
         assert src.nodata is not None
         assert src.crs.to_epsg() == 27700
@@ -258,19 +275,24 @@ def test_canopy_is_eleven_percent_and_lower_where_deprived(
 ) -> None:
     with rasterio.open(_path(demo_manifest, "canopy")) as src:
         mask = src.read(1, out_shape=(src.height // 2, src.width // 2))  # every other pixel
-        labels = rasterize(zip(wards.geometry, range(1, len(wards) + 1), strict=True),
-                           out_shape=mask.shape, transform=src.transform * src.transform.scale(2),
-                           dtype="uint8")
+        labels = rasterize(
+            zip(wards.geometry, range(1, len(wards) + 1), strict=True),
+            out_shape=mask.shape,
+            transform=src.transform * src.transform.scale(2),
+            dtype="uint8",
+        )
     assert set(np.unique(mask)) == {0, 1, 255}
     inside = labels > 0
     assert (mask[inside] != 255).all()
     assert 0.10 <= (mask[inside] == 1).mean() <= 0.12
     canopy = np.bincount(labels[inside], weights=mask[inside] == 1, minlength=19)[1:]
-    ward_canopy = pd.Series(canopy / np.bincount(labels[inside], minlength=19)[1:],
-                            index=wards["ward_id"])
+    ward_canopy = pd.Series(
+        canopy / np.bincount(labels[inside], minlength=19)[1:], index=wards["ward_id"]
+    )
     pop = areas["population"]
     deprivation = (areas["imd_score"] * pop).groupby(areas["ward_id"]).sum() / pop.groupby(
-        areas["ward_id"]).sum()
+        areas["ward_id"]
+    ).sum()
     order = deprivation.sort_values().index
     assert ward_canopy[order[-3:]].mean() < ward_canopy[order[:3]].mean()
 
@@ -278,10 +300,16 @@ def test_canopy_is_eleven_percent_and_lower_where_deprived(
 def test_heat_island(demo_manifest: Path, city: shapely.Geometry) -> None:
     with rasterio.open(_path(demo_manifest, "heat")) as src:
         lst = src.read(1, masked=True)
-        core = rasterize([(shapely.Point(CENTRE).buffer(1000.0), 1)], out_shape=src.shape,
-                         transform=src.transform).astype(bool)
-        edge = rasterize([(city.difference(city.buffer(-500.0)), 1)], out_shape=src.shape,
-                         transform=src.transform).astype(bool)
+        core = rasterize(
+            [(shapely.Point(CENTRE).buffer(1000.0), 1)],
+            out_shape=src.shape,
+            transform=src.transform,
+        ).astype(bool)
+        edge = rasterize(
+            [(city.difference(city.buffer(-500.0)), 1)],
+            out_shape=src.shape,
+            transform=src.transform,
+        ).astype(bool)
     assert lst[core].mean() - lst[edge].mean() > 2.0
     assert not lst[core].mask.any()
 
@@ -312,9 +340,14 @@ def test_greenspace_has_adjoining_parcels(demo_manifest: Path) -> None:
     green = _read(demo_manifest, "greenspace")
     pairs = gpd.sjoin(green, green[["site_id", "geometry"]], predicate="dwithin", distance=10.0)
     pairs = pairs[pairs["site_id_left"] < pairs["site_id_right"]]
-    gaps = [a.distance(b) for a, b in zip(
-        green.set_index("site_id").loc[pairs["site_id_left"]].geometry,
-        green.set_index("site_id").loc[pairs["site_id_right"]].geometry, strict=True)]
+    gaps = [
+        a.distance(b)
+        for a, b in zip(
+            green.set_index("site_id").loc[pairs["site_id_left"]].geometry,
+            green.set_index("site_id").loc[pairs["site_id_right"]].geometry,
+            strict=True,
+        )
+    ]
     assert min(gaps) < 0.01
     assert max(gaps) > 3.0
 

@@ -57,3 +57,19 @@ def test_published_outputs_are_in_place(demo_run):
     ):
         assert (out / name).is_file(), name
     assert len(list((out / "maps").glob("*.png"))) > 30
+
+
+def test_equity_uses_ratio_scale_indicators_with_sii_and_rii(demo_run):
+    equity = pd.read_csv(demo_run.out_dir / "equity.csv").set_index("indicator")
+    assert "hotspot_area_pct" in equity.index  # heat as the share of area in hot spots
+    assert "lst_mean_c" not in equity.index  # not mean LST in degC (an interval scale)
+    assert (equity["indicator_unit"] == "%").all()
+    assert equity[["sii", "rii", "erreygers_index"]].notna().all().all()
+    # RII = SII / population-weighted mean, and the Erreygers index = 4 mean / 100 * C
+    small = pyogrio.read_dataframe(demo_run.out_dir / "layers.gpkg", layer="small_areas")
+    for name, row in equity.iterrows():
+        used = small.dropna(subset=[name])
+        mean = (used[name] * used["population"]).sum() / used["population"].sum()
+        assert row["rii"] == pytest.approx(row["sii"] / mean), name
+        assert row["erreygers_index"] == pytest.approx(4 * mean / 100 * row["concentration_index"])
+    assert equity.loc["hotspot_area_pct", "sii"] < 0  # hot spots among the more deprived

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from rasterio import features
 from rasterio.transform import from_origin
 
 from coventry_geo import zonal
@@ -35,7 +36,7 @@ X0, Y0 = 430_000.0, 270_000.0  # top-left corner of the test rasters
 WIDTH, HEIGHT, BLOCK = 64, 80, 16
 #: One block row per strip, so the raster has 5 strips.
 STRIP_PIXELS = WIDTH * BLOCK
-STATS = ["count", "sum", "mean", "min", "max", "coverage", "p10", "p90"]
+STATS = ["count", "sum", "mean", "min", "max", "coverage", "frac_above", "p10", "p90"]
 
 
 def _set_strip_pixels(value: int) -> int:
@@ -100,6 +101,8 @@ def _zones() -> gpd.GeoDataFrame:
 def _compare(
     client: distributed.Client, path: Path, *, tile_rows: int = BLOCK, **kw: object
 ) -> pd.DataFrame:
+    if "frac_above" in kw.get("stats", ()):
+        kw = {"threshold": 60.0, **kw}
     one = zonal.raster_zonal_stats(_zones(), path, zone_id="zid", cache=None, **kw)
     many = raster_zonal_stats_distributed(
         _zones(), path, client=client, zone_id="zid", tile_rows=tile_rows, **kw
@@ -149,6 +152,40 @@ def test_categorical_fractions_are_identical(client: distributed.Client, tmp_pat
     data = (np.arange(HEIGHT * WIDTH).reshape(HEIGHT, WIDTH) % 3).astype("uint8")
     table = _compare(client, _raster(tmp_path / "cls.tif", data, None), categorical=True)
     assert {"frac_0", "frac_1", "frac_2"} <= set(table.columns)
+
+
+@pytest.mark.usefixtures("small_strips")
+def test_windows_at_fractional_offsets_hold_every_pixel_gdal_burns(
+    client: distributed.Client, tmp_path: Path
+) -> None:
+    # 40 polygons, each alone (its own window), on a non-square grid with a fractional
+    # origin, in tiles of one strip: the workers' windows must not lose a row or column.
+    transform = rasterio.Affine(0.7, 0.0, X0 + 0.37, 0.0, -0.45, Y0 - 0.61)
+    path = tmp_path / "ones.tif"
+    profile = {
+        "driver": "GTiff",
+        "width": WIDTH,
+        "height": HEIGHT,
+        "count": 1,
+        "crs": CRS,
+        "dtype": "uint8",
+        "transform": transform,
+        "tiled": True,
+        "blockxsize": BLOCK,
+        "blockysize": BLOCK,
+    }
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(np.ones((HEIGHT, WIDTH), dtype="uint8"), 1)
+    rng = np.random.default_rng(4)
+    for i in range(40):
+        col, row = rng.uniform(0, WIDTH), rng.uniform(0, HEIGHT)
+        polygon = shapely.Point(transform * (col, row)).buffer(rng.uniform(0.3, 12) * 0.45)
+        zone = gpd.GeoDataFrame({"zid": [i]}, geometry=[polygon], crs=CRS)
+        table = raster_zonal_stats_distributed(
+            zone, path, client=client, zone_id="zid", stats=["count"], tile_rows=BLOCK
+        )
+        gdal = features.rasterize([(polygon, 1)], out_shape=(HEIGHT, WIDTH), transform=transform)
+        assert table.loc[i, "count"] == gdal.sum(), f"polygon {i}"
 
 
 def test_a_raster_a_worker_cannot_read_is_a_clear_picklable_error(tmp_path: Path) -> None:

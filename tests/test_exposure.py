@@ -83,6 +83,8 @@ def test_heat_by_ward_and_residents_on_hot_pixels(tiny_study, wards, residences)
     assert out["lst_mean_c"].tolist() == pytest.approx([20, 20, 30, 30])
     assert out["lst_max_c"].tolist() == pytest.approx([20, 20, 30, 30])
     assert out["lst_anomaly_c"].tolist() == pytest.approx([-5, -5, 5, 5])
+    # hot spots: pixels >= 25 + 1.25 degC, i.e. every 30 degC pixel of the northern half
+    assert out["hotspot_area_pct"].tolist() == pytest.approx([0, 0, 100, 100])
     assert out["lst_resident_mean_c"].tolist() == pytest.approx([20, 20, 30, 30])
     # the city's hottest 10 % of pixels are the 30 degC half; W3 has 2 residences, W4 one
     assert out["hottest10_residents"].tolist() == pytest.approx([0, 0, 4, 2])
@@ -99,6 +101,7 @@ def test_hot_spot_threshold_is_a_setting(tiny_study, wards, residences):
     layer = open_study(tiny_study()).raster("heat")
     out = heat.heat_exposure(wards, layer, residences=residences, hot_spot_threshold_c=6.0)
     assert out["hotspot_residents"].sum() == 0  # 30 degC is only 5 degC above the city mean
+    assert out["hotspot_area_pct"].sum() == 0
 
 
 def test_landsat_dn_heat_is_converted_to_celsius(tiny_study, tmp_path, wards):

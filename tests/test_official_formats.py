@@ -500,6 +500,7 @@ def test_read_vector_layer_takes_a_preset_spec_directly(tiny_study, tmp_path):
 
 
 def test_data_dir_reference_and_its_environment_override(tiny_study, tmp_path, monkeypatch):
+    monkeypatch.delenv("COVENTRY_GEO_DIR_SHARED", raising=False)  # set to run the real-data tests
     elsewhere = tmp_path.parent / f"{tmp_path.name}_data"
     manifest = tiny_study(
         layers={"heat": {"kind": "heat", "path": "${shared}/lst.tif"}},

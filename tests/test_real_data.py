@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from coventry_geo.errors import InvalidGeometryWarning, MissingLayerWarning
+from coventry_geo.evidence import compute_evidence
+from coventry_geo.evidence._context import Context
 from coventry_geo.geography import best_fit_lookup, compare_lookups
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import LayerSpec
@@ -62,7 +64,8 @@ def test_census_2021_residents_sum_to_about_345000(coventry, shared_data):
     assert areas["imd_decile"].between(1, 10).all()
 
 
-def test_lsoa2011_with_iod2019_deciles_and_mid2015_denominators(tmp_path, shared_data):
+def _coventry_2011(tmp_path: Path, shared_data: Path, *, lookup: bool = False) -> Path:
+    """LSOA 2011 (BGC) with IMD 2019 deciles and mid-2015 population, the 2013 wards."""
     manifest = tmp_path / "lsoa2011.toml"
     manifest.write_text(
         f'[study]\nname = "Coventry 2011"\nward_layer = "wards"\n'
@@ -73,8 +76,18 @@ def test_lsoa2011_with_iod2019_deciles_and_mid2015_denominators(tmp_path, shared
         'path = "${shared}/imd2019_lsoa2011.csv"\n'
         '[[layers.small_areas.join]]\npreset = "mhclg_iod2019"\n'
         'path = "${shared}/iod2019_population_denominators_lsoa2011.csv"\n'
+        + (
+            '[layers.small_areas.ward_lookup]\npreset = "ons_lsoa_ward_lookup"\n'
+            'path = "${shared}/lookup_lsoa2011_ward2017.csv"\n'
+            if lookup
+            else ""
+        )
     )
-    areas = open_study(manifest).vector("small_areas")
+    return manifest
+
+
+def test_lsoa2011_with_iod2019_deciles_and_mid2015_denominators(tmp_path, shared_data):
+    areas = open_study(_coventry_2011(tmp_path, shared_data)).vector("small_areas")
     file2 = pd.read_csv(shared_data / "imd2019_lsoa2011.csv")
     file6 = pd.read_csv(shared_data / "iod2019_population_denominators_lsoa2011.csv")
     assert len(areas) == len(file2)
@@ -84,6 +97,36 @@ def test_lsoa2011_with_iod2019_deciles_and_mid2015_denominators(tmp_path, shared
     )
     assert areas["population"].sum() == file6[file6.columns[4]].sum()
     assert "imd_score" not in areas.columns
+
+
+def test_ons_2011_lookup_puts_every_lsoa_in_its_official_ward(tmp_path, shared_data):
+    """LSOA 2011 + IMD 2019 + 2013 wards with the ONS LSOA 2011 -> ward 2017 best-fit lookup."""
+    study = open_study(_coventry_2011(tmp_path, shared_data, lookup=True))
+    evidence = compute_evidence(study)
+    ons = pd.read_csv(shared_data / "lookup_lsoa2011_ward2017.csv", dtype=str)
+    official = ons.set_index("lsoa11_code")["ward17_code"]
+    ours = evidence.small_areas.set_index("area_id")["ward_id"]
+    assert len(ours) == 195
+    assert (ours == official.reindex(ours.index)).all()
+    names = study.wards.set_index("ward_id")["ward_name"]
+    # ONS gives E01009649 to Whoberley; the area rule would give it to Sherbourne
+    assert names[ours["E01009649"]] == "Whoberley"
+    by_area = best_fit_lookup(study.vector("small_areas"), study.wards)
+    assert names[by_area["E01009649"]] == "Sherbourne"
+    wards = evidence.wards.set_index("ward_id")
+    assert wards["small_areas"].to_dict() == official.value_counts().to_dict()
+    file2 = pd.read_csv(shared_data / "imd2019_lsoa2011.csv", dtype=str)
+    decile1 = file2.loc[file2.iloc[:, 5] == "1", file2.columns[0]]
+    expected = official.reindex(decile1).value_counts().reindex(wards.index, fill_value=0)
+    assert wards["imd_decile1_areas"].tolist() == expected.astype(float).tolist()
+
+
+def test_the_coventry_manifest_uses_the_ons_2021_lookup(coventry, shared_data):
+    lookup = coventry.spec("small_areas").ward_lookup
+    assert Path(lookup.path).name == "lookup_lsoa2021_ward2024.csv"  # LSOA 2021 boundaries
+    wards = Context(coventry).small_area_wards
+    ons = pd.read_csv(shared_data / "lookup_lsoa2021_ward2024.csv", dtype=str)
+    assert wards.to_dict() == ons.set_index("lsoa21_code")["ward24_code"].to_dict()
 
 
 def test_oa2011_two_invalid_geometries_are_repaired_with_a_warning(shared_data):

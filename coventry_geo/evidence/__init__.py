@@ -260,8 +260,7 @@ def layer_files(study: Study, names: tuple[str, ...]) -> dict[str, str]:
     for name in dict.fromkeys(names):
         spec = study.spec(name)
         files[name] = spec.path
-        for i, join in enumerate(spec.joins):
-            files[f"{name}.join[{i}]"] = join.path
+        files.update(spec.table_files)
     return files
 
 
@@ -276,8 +275,8 @@ def manifest_part(study: Study, names: tuple[str, ...], *, settings: bool = True
     for name in (manifest.study.ward_layer, *names):
         spec = dataclasses.asdict(study.spec(name))
         spec.pop("path")
-        for join in spec["joins"]:
-            join.pop("path")
+        for join in (*spec["joins"], spec["ward_lookup"] or {}):
+            join.pop("path", None)
         specs[name] = spec
     return {
         "crs": manifest.study.crs.to_wkt(),

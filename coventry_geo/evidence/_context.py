@@ -109,6 +109,24 @@ class Context:
         return self.study.vector(name) if name else None
 
     @cached_property
+    def small_area_wards(self) -> pd.Series:
+        """Ward of each small area (``ward_id`` by ``area_id``).
+
+        From the official lookup named by the small-area layer's ``ward_lookup``
+        (checked: every small area once, every ward known), else by area best
+        fit (:func:`coventry_geo.geography.best_fit_lookup`).
+        """
+        from coventry_geo.geography import best_fit_lookup
+        from coventry_geo.official.lookups import read_ward_lookup
+
+        lookup = self.study.spec(self.study.layer_name("small_areas")).ward_lookup
+        if lookup is None:
+            return best_fit_lookup(self.small_areas, self.wards)
+        return read_ward_lookup(
+            lookup, small_areas=self.small_areas["area_id"], wards=self.wards["ward_id"]
+        )
+
+    @cached_property
     def sites(self) -> gpd.GeoDataFrame | None:
         """Greenspace parcels merged into sites (None without a greenspace layer)."""
         name = self.study.available("greenspace", needed_for="greenspace sites")

@@ -25,7 +25,6 @@ canopy = lazy_import("coventry_geo.indicators.canopy")
 cooling = lazy_import("coventry_geo.indicators.cooling")
 equity = lazy_import("coventry_geo.indicators.equity")
 flood = lazy_import("coventry_geo.indicators.flood")
-geography = lazy_import("coventry_geo.geography")
 gs = lazy_import("coventry_geo.indicators.greenspace")
 heat = lazy_import("coventry_geo.indicators.heat")
 heat_networks = lazy_import("coventry_geo.indicators.heat_networks")
@@ -38,6 +37,9 @@ __all__ = ["EXPOSURE_KINDS", "SMALL_AREA_FAMILIES", "small_area_table"]
 _ID = "area_id"
 _DEPRIVATION = ("imd_score", "imd_rank", "imd_decile")
 _HAZARDS = ("flood_area_pct", "lst_mean_c", "canopy_pct", "hnz_area_pct")
+#: Small-area columns of the equity statistics: ratio scale (heat as the share of area in hot
+#: spots, not mean LST in °C), plus ``pct_residents_meeting_*`` when greenspace is assessed.
+_EQUITY_INDICATORS = ("flood_area_pct", "hotspot_area_pct", "canopy_pct", "hnz_area_pct")
 DEFAULT_RISK_HAZARD = {"flood_area_pct": 1.0, "lst_mean_c": 1.0}
 DEFAULT_RISK_VULNERABILITY = {"imd": 1.0, "older_pct": 0.5, "children_pct": 0.5}
 
@@ -54,12 +56,13 @@ def small_area_table(ctx: Context, evidence: Evidence) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        The small areas' own fields, ``ward_id`` (best fit: the ward holding
-        the largest part of the small area), ``area_ha`` and the exposure
+        The small areas' own fields, ``ward_id`` (from the official lookup when
+        the manifest names one, else the ward holding the largest part of the
+        small area), ``area_ha`` and the exposure
         columns whose layers the study has.
     """
     small = ctx.small_areas.copy()
-    small["ward_id"] = geography.best_fit_lookup(small, ctx.wards).reindex(small[_ID]).to_numpy()
+    small["ward_id"] = ctx.small_area_wards.reindex(small[_ID]).to_numpy()
     small["area_ha"] = small.area / 10_000.0
     columns = [_exposure(ctx, evidence, small, kind, fn) for kind, fn in _EXPOSURES]
     joined = small.join(
@@ -79,8 +82,14 @@ def _flood(ctx: Context, _: Evidence, small: gpd.GeoDataFrame, name: str) -> pd.
 
 def _heat(ctx: Context, evidence: Evidence, small: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
     city = heat.CityHeat(mean_c=evidence.city["lst_mean_c"], p90_c=evidence.city["lst_p90_c"])
-    out = heat.heat_exposure(small, ctx.study.raster(name), zone_id=_ID, city=city)
-    return out[["lst_mean_c", "lst_anomaly_c"]]
+    out = heat.heat_exposure(
+        small,
+        ctx.study.raster(name),
+        zone_id=_ID,
+        city=city,
+        hot_spot_threshold_c=ctx.settings.hot_spot_threshold_c,
+    )
+    return out[["lst_mean_c", "lst_anomaly_c", "hotspot_area_pct"]]
 
 
 def _canopy(ctx: Context, _: Evidence, small: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
@@ -127,7 +136,9 @@ def _equity(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult
     table = evidence.small_areas
     deprivation = _deprivation_column(table)
     indicators = [
-        c for c in table.columns if c in _HAZARDS or c.startswith("pct_residents_meeting_")
+        c
+        for c in table.columns
+        if c in _EQUITY_INDICATORS or c.startswith("pct_residents_meeting_")
     ]
     if deprivation is None or not indicators:
         return FamilyResult()

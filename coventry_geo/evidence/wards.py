@@ -164,7 +164,9 @@ def _code(standard: str) -> str:
 
 def _deprivation(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
     small = ctx.study.vector(layers["small_areas"])
-    cols = deprivation.ward_deprivation(ctx.wards, small, residences=ctx.residences)
+    cols = deprivation.ward_deprivation(
+        ctx.wards, small, residences=ctx.residences, lookup=ctx.small_area_wards
+    )
     return FamilyResult(columns=cols)
 
 

@@ -288,8 +288,13 @@ def cooling_priorities(
     return out.sort_values("cooling_priority_rank")
 
 
+#: Indices built from min-max normalised values: their zero is arbitrary (interval scale).
+_NORMALISED = ("cooling_priority_score",)
+
+
 def _info(name: str, label: str, unit: str, description: str, worse: bool | None) -> ColumnInfo:
-    return ColumnInfo(name, label, unit, description, "cooling", higher_is_worse=worse)
+    scale = "interval" if name in _NORMALISED else ""
+    return ColumnInfo(name, label, unit, description, "cooling", higher_is_worse=worse, scale=scale)
 
 
 register_columns(

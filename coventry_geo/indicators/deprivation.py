@@ -190,7 +190,7 @@ def ward_deprivation(
     out.attrs["weighting"] = weighting
     logger.info(
         "ward deprivation: small areas by %s, residents by %s",
-        "lookup" if lookup is not None else "area best fit",
+        "the given lookup" if lookup is not None else "area best fit",
         weighting,
     )
     return out

@@ -3,7 +3,10 @@
 For any indicator column (flood, heat, canopy, greenspace access, heat-network
 coverage) against a deprivation column:
 
-* :func:`concentration_index` with its standard error (convenient regression);
+* :func:`concentration_index` with its standard error (convenient regression),
+  and :func:`erreygers_index`, its correction for bounded indicators (percentages);
+* :func:`slope_index`: the slope and relative indices of inequality (SII, RII),
+  as OHID (formerly PHE) and the NHS report them;
 * :func:`quintile_ratio`: most against least deprived quintile;
 * :func:`gini` (PySAL ``inequality``);
 * :func:`local_clusters` (PySAL ``esda`` local Moran) and :func:`double_jeopardy`
@@ -17,9 +20,15 @@ concentrated among the **more deprived**; a positive one, among the less
 deprived. For a hazard a negative index is inequitable; for an asset (canopy,
 greenspace access) a positive one is.
 
-PySAL has no concentration index (``inequality`` 1.1 offers Gini, Theil,
-Atkinson, Pen, Schutz and Wolfson), so it is computed here from its standard
-definition; Gini and LISA come from PySAL.
+**Scale.** The concentration index, its Erreygers form, the quintile ratio, the
+Gini and the RII compare values as ratios, so they need a ratio scale (a true
+zero): :func:`equity_table` refuses columns the column registry declares
+interval (mean LST in °C), ordinal or nominal. Heat enters the equity statistics
+as the share of area in hot spots (``hotspot_area_pct``).
+
+PySAL has no concentration index, SII or RII (``inequality`` 1.1 offers Gini,
+Theil, Atkinson, Pen, Schutz and Wolfson), so they are computed here from their
+standard definitions; Gini and LISA come from PySAL.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from esda.moran import Moran_Local, Moran_Local_BV
 from inequality.gini import Gini
 from libpysal.weights import KNN, W, attach_islands, fuzzy_contiguity
 
-from coventry_geo.columns import ColumnInfo, register_columns
+from coventry_geo.columns import ColumnInfo, column_info, register_columns
 from coventry_geo.indicators._zones import higher_is_worse, oriented
 
 if TYPE_CHECKING:
@@ -47,8 +56,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConcentrationIndex",
+    "SlopeIndex",
     "fractional_rank",
     "concentration_index",
+    "erreygers_index",
+    "slope_index",
     "quintile_ratio",
     "gini",
     "local_clusters",
@@ -84,6 +96,29 @@ class ConcentrationIndex:
 
     value: float
     se: float
+    n: int
+
+
+@dataclass(frozen=True)
+class SlopeIndex:
+    """The slope and relative indices of inequality of an indicator.
+
+    Attributes
+    ----------
+    sii : float
+        Slope index of inequality, in the indicator's unit: the fitted value for
+        the least deprived (rank 1) minus that for the most deprived (rank 0).
+    se : float
+        Standard error of the SII (weighted least squares).
+    rii : float
+        Relative index of inequality, SII / weighted mean (dimensionless).
+    n : int
+        Zones used.
+    """
+
+    sii: float
+    se: float
+    rii: float
     n: int
 
 
@@ -180,12 +215,154 @@ def concentration_index(
     h, d, w = _complete(values, deprivation, weights)
     if len(h) < 3 or (h < 0).any() or h.sum() <= 0:
         return ConcentrationIndex(np.nan, np.nan, len(h))
-    r = fractional_rank(d, weights=w, higher_is_more_deprived=higher_is_more_deprived)
     a = w * len(w) / w.sum()
-    mu = np.average(h, weights=a)
+    return _convenient_regression(h, d, a, 2.0 / np.average(h, weights=a), higher_is_more_deprived)
+
+
+def erreygers_index(
+    values: ArrayLike,
+    deprivation: ArrayLike,
+    *,
+    bounds: tuple[float, float],
+    weights: ArrayLike | None = None,
+    higher_is_more_deprived: bool = True,
+) -> ConcentrationIndex:
+    r"""Erreygers-corrected concentration index of a bounded indicator (e.g. a percentage).
+
+    Parameters
+    ----------
+    values : array-like
+        The indicator :math:`h`, within ``bounds``.
+    deprivation : array-like
+        Deprivation of the same zones.
+    bounds : tuple of float, keyword-only
+        The indicator's lowest and highest possible values :math:`(a, b)`, e.g.
+        ``(0, 100)`` for a percentage.
+    weights, higher_is_more_deprived
+        As in :func:`concentration_index`.
+
+    Returns
+    -------
+    ConcentrationIndex
+        In [-1, 1]; NaN with fewer than 3 zones.
+
+    Raises
+    ------
+    ValueError
+        If a value lies outside ``bounds`` or the bounds are not increasing.
+
+    Notes
+    -----
+    Erreygers (2009), "Correcting the concentration index", *Journal of Health
+    Economics* 28(2): 504-515:
+
+    .. math::
+
+        E = \frac{4 \mu}{b - a} C = \frac{8}{b - a} \operatorname{cov}_w(h, r)
+
+    Unlike :math:`C`, :math:`E` ranks a bounded indicator the same way as its
+    complement (the share meeting a standard and the share not meeting it give
+    opposite :math:`E`), and does not depend on the indicator's mean. Its standard
+    error comes from the convenient regression of :math:`8 \sigma_r^2 h / (b - a)`
+    on :math:`r`, as for :func:`concentration_index`.
+
+    Examples
+    --------
+    >>> e = erreygers_index([80.0, 60.0, 40.0, 20.0], [4, 3, 2, 1], bounds=(0, 100))
+    >>> round(e.value, 6)
+    -0.5
+    """
+    low, high = bounds
+    h, d, w = _complete(values, deprivation, weights)
+    if not high > low or (len(h) and ((h < low) | (h > high)).any()):
+        msg = (
+            f"erreygers_index: values from {h.min():g} to {h.max():g} do not lie within the "
+            f"bounds ({low:g}, {high:g}). Fix: give the indicator's true bounds (0-100 for %)."
+        )
+        raise ValueError(msg)
+    if len(h) < 3:
+        return ConcentrationIndex(np.nan, np.nan, len(h))
+    a = w * len(w) / w.sum()
+    return _convenient_regression(h, d, a, 8.0 / (high - low), higher_is_more_deprived)
+
+
+def _convenient_regression(
+    h: np.ndarray, d: np.ndarray, a: np.ndarray, factor: float, higher_is_more_deprived: bool
+) -> ConcentrationIndex:
+    """Slope and SE of ``factor var(r) h`` on the fractional rank ``r`` (analytic weights)."""
+    r = fractional_rank(d, weights=a, higher_is_more_deprived=higher_is_more_deprived)
     var_r = np.average((r - np.average(r, weights=a)) ** 2, weights=a)
-    beta, se = _wls_slope(r, 2.0 * var_r * h / mu, a)
+    beta, se = _wls_slope(r, factor * var_r * h, a)
     return ConcentrationIndex(float(beta), float(se), len(h))
+
+
+def slope_index(
+    values: ArrayLike,
+    deprivation: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    higher_is_more_deprived: bool = True,
+) -> SlopeIndex:
+    r"""Slope index (SII) and relative index (RII) of inequality against deprivation.
+
+    Parameters
+    ----------
+    values : array-like
+        The indicator :math:`h`, in its own unit.
+    deprivation : array-like
+        Deprivation of the same zones.
+    weights : array-like, optional, keyword-only
+        Population of each zone (default: each zone counts once).
+    higher_is_more_deprived
+        As in :func:`concentration_index`.
+
+    Returns
+    -------
+    SlopeIndex
+        SII in the indicator's unit (NaN with fewer than 2 zones or one rank),
+        its standard error (NaN with fewer than 3 zones) and the RII (NaN when
+        the mean is not positive).
+
+    Notes
+    -----
+    Low & Low (2004), "Measuring the gap: quantifying and comparing local health
+    inequalities", *Journal of Public Health* 26(4): 388-395, as in OHID's SII
+    tool and ``PHEindicatormethods::phe_sii``. The zones are ranked from the most
+    to the least deprived; each zone's fractional rank :math:`r_i` is the midpoint
+    of its cumulative population share (:func:`fractional_rank`). The SII is the
+    slope :math:`eta` of the population-weighted least-squares fit
+
+    .. math::
+
+        h_i = lpha + eta r_i + arepsilon_i, \qquad
+        \mathrm{SII} = eta = rac{\operatorname{cov}_w(h, r)}{\operatorname{var}_w(r)},
+        \qquad \mathrm{RII} = rac{\mathrm{SII}}{\mu_w}
+
+    so the SII is the fitted gap from the most deprived (:math:`r = 0`) to the
+    least deprived (:math:`r = 1`): **negative when the indicator is higher
+    among the more deprived**, the sign convention of the concentration index
+    (:math:`C = 2 \sigma_r^2 \, \mathrm{RII}`). The RII here is the SII over the
+    population-weighted mean (Pamuk 1985; Mackenbach & Kunst 1997); OHID's tool
+    also reports the ratio of the fitted ends, :math:`(lpha + eta) / lpha`.
+    The SE is the weighted-least-squares one (analytic weights), a guide only.
+
+    Examples
+    --------
+    >>> s = slope_index([4.0, 3.0, 2.0, 1.0], [40.0, 30.0, 20.0, 10.0])
+    >>> round(s.sii, 6), round(s.rii, 6)
+    (-4.0, -1.6)
+    """
+    h, d, w = _complete(values, deprivation, weights)
+    if len(h) < 2:
+        return SlopeIndex(np.nan, np.nan, np.nan, len(h))
+    a = w * len(w) / w.sum()
+    r = fractional_rank(d, weights=a, higher_is_more_deprived=higher_is_more_deprived)
+    if np.ptp(r) == 0:
+        return SlopeIndex(np.nan, np.nan, np.nan, len(h))
+    beta, se = _wls_slope(r, h, a)
+    mu = np.average(h, weights=a)
+    rii = beta / mu if mu > 0 else np.nan
+    return SlopeIndex(float(beta), float(se), float(rii), len(h))
 
 
 def _complete(
@@ -205,6 +382,8 @@ def _wls_slope(x: np.ndarray, y: np.ndarray, a: np.ndarray) -> tuple[float, floa
     yc = y - np.average(y, weights=a)
     sxx = np.sum(a * xc**2)
     beta = np.sum(a * xc * yc) / sxx
+    if len(x) < 3:
+        return beta, np.nan
     residuals = yc - beta * xc
     s2 = np.sum(a * residuals**2) / (len(x) - 2)
     return beta, np.sqrt(s2 / sxx)
@@ -430,6 +609,7 @@ def equity_table(
     deprivation: str = "imd_score",
     weights: str | None = "population",
     overrides: Mapping[str, bool] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
     permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
     alpha: float = 0.05,
@@ -442,26 +622,34 @@ def equity_table(
         Zones (small areas or wards) with the indicator and deprivation columns.
         Without geometry, ``n_double_jeopardy`` is NaN.
     indicators : sequence of str
-        Indicator columns.
+        Indicator columns, on a ratio scale (shares, areas, counts, distances,
+        kelvin). Columns the column registry declares otherwise are refused.
     deprivation : str, keyword-only
         Deprivation column; its direction comes from ``overrides``, then from
         its name (ranks and deciles: 1 = most deprived), then the column registry.
     weights : str or None, keyword-only
-        Population column for the concentration index and quintile ratio;
+        Population column for every statistic but the Gini and the LISA;
         unweighted when None or absent.
-    overrides, permutations, seed, alpha
+    overrides : mapping of str to bool, optional, keyword-only
+        As in :func:`double_jeopardy`.
+    bounds : mapping of str to (float, float), optional, keyword-only
+        Bounds of bounded indicators, for the Erreygers index; default from the
+        column registry (0-100 for percentages).
+    permutations, seed, alpha
         As in :func:`double_jeopardy`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``indicator``: ``concentration_index``, ``ci_se``,
-        ``quintile_ratio``, ``gini``, ``n_double_jeopardy`` and ``n`` (zones used).
+        Indexed by ``indicator``: ``indicator_unit``, ``concentration_index``,
+        ``ci_se``, ``erreygers_index`` (NaN for unbounded indicators), ``sii``
+        (indicator unit), ``sii_se``, ``rii``, ``quintile_ratio``, ``gini``,
+        ``n_double_jeopardy`` and ``n`` (zones used).
 
     Raises
     ------
     ValueError
-        If a column is missing.
+        If a column is missing, or an indicator is not on a ratio scale.
     """
     missing = [c for c in (*indicators, deprivation) if c not in small_areas.columns]
     if missing:
@@ -470,17 +658,46 @@ def equity_table(
             "Fix: compute those indicators per small area first, or drop them from the list."
         )
         raise ValueError(msg)
+    infos = {name: _ratio_scale(name) for name in indicators}
     w = small_areas[weights] if weights and weights in small_areas.columns else None
     logger.info(
         "equity table: %d indicators, weights %s",
         len(indicators),
         weights if w is not None else "none",
     )
-    rows = {
-        name: _equity_row(small_areas, name, deprivation, w, overrides, (permutations, seed, alpha))
-        for name in indicators
-    }
+    lisa = (permutations, seed, alpha)
+    rows = {}
+    for name, info in infos.items():
+        limits = (bounds or {}).get(name, info.bounds if info else None)
+        row = _equity_row(small_areas, name, deprivation, w, overrides, limits, lisa)
+        rows[name] = {"indicator_unit": info.unit if info else "", **row}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("indicator")
+
+
+def _ratio_scale(name: str) -> ColumnInfo | None:
+    """Return the indicator's registry record (None if unregistered) if it is ratio-scale."""
+    from coventry_geo.indicators import load_families  # every family's columns registered
+
+    load_families()
+    try:
+        info = column_info(name)
+    except KeyError:
+        return None
+    if info.scale != "ratio":
+        hint = (
+            "use hotspot_area_pct (the share of the area in heat hot spots) or LST in kelvin"
+            if info.unit == "°C"
+            else "use a ratio-scale indicator (a share, an area, a count or a distance)"
+        )
+        msg = (
+            f"equity table: '{name}' is on an {info.scale} scale (unit {info.unit or 'none'}), "
+            "but the concentration index, Erreygers index, RII, quintile ratio and Gini "
+            "compare values as ratios and need a ratio scale with a true zero (mean LST in "
+            f"kelvin gives a concentration index about ten times smaller than in °C). Fix: {hint}"
+            "; on an interval scale only the SII (slope_index) is meaningful."
+        )
+        raise ValueError(msg)
+    return info
 
 
 def _equity_row(
@@ -489,11 +706,15 @@ def _equity_row(
     deprivation: str,
     w: pd.Series | None,
     overrides: Mapping[str, bool] | None,
+    limits: tuple[float, float] | None,
     lisa: tuple[int, int, float],
 ) -> dict[str, float]:
     direction = higher_is_worse(deprivation, overrides)
     options = {"weights": w, "higher_is_more_deprived": direction}
-    ci = concentration_index(zones[name], zones[deprivation], **options)
+    h, d = zones[name], zones[deprivation]
+    ci = concentration_index(h, d, **options)
+    corrected = erreygers_index(h, d, bounds=limits, **options).value if limits else np.nan
+    slope = slope_index(h, d, **options)
     n_dj = np.nan
     if isinstance(zones, gpd.GeoDataFrame):
         permutations, seed, alpha = lisa
@@ -510,8 +731,12 @@ def _equity_row(
     return {
         "concentration_index": ci.value,
         "ci_se": ci.se,
-        "quintile_ratio": quintile_ratio(zones[name], zones[deprivation], **options),
-        "gini": gini(zones[name]),
+        "erreygers_index": corrected,
+        "sii": slope.sii,
+        "sii_se": slope.se,
+        "rii": slope.rii,
+        "quintile_ratio": quintile_ratio(h, d, **options),
+        "gini": gini(h),
         "n_double_jeopardy": n_dj,
         "n": float(ci.n),
     }
@@ -535,6 +760,43 @@ register_columns(
         "Concentration index SE",
         "index",
         "Standard error of the concentration index (convenient regression, OLS/WLS).",
+        None,
+    ),
+    _info(
+        "erreygers_index",
+        "Erreygers concentration index",
+        "index (-1 to 1)",
+        "4 mean(h) / (b - a) x concentration index, for an indicator bounded by a and b "
+        "(0-100 for percentages); negative: concentrated among the more deprived.",
+        None,
+    ),
+    _info(
+        "sii",
+        "Slope index of inequality",
+        "indicator unit",
+        "Population-weighted least-squares slope of the indicator on the fractional deprivation "
+        "rank: least deprived minus most deprived, in the indicator's unit.",
+        None,
+    ),
+    _info(
+        "sii_se",
+        "SII standard error",
+        "indicator unit",
+        "Standard error of the SII (weighted least squares).",
+        None,
+    ),
+    _info(
+        "rii",
+        "Relative index of inequality",
+        "ratio",
+        "SII divided by the population-weighted mean of the indicator.",
+        None,
+    ),
+    _info(
+        "indicator_unit",
+        "Unit",
+        "text",
+        "Unit of the indicator (and of its SII), from the column registry.",
         None,
     ),
     _info(

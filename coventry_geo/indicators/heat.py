@@ -89,23 +89,33 @@ def heat_exposure(
     -------
     pandas.DataFrame
         Indexed by zone id: ``lst_mean_c``, ``lst_p90_c``, ``lst_max_c``,
-        ``lst_anomaly_c`` (°C) and, with residences, ``lst_resident_mean_c``
+        ``lst_anomaly_c`` (°C), ``hotspot_area_pct`` (%, ratio scale: the one
+        for equity statistics) and, with residences, ``lst_resident_mean_c``
         (°C), ``hottest10_residents`` and ``hotspot_residents`` (persons).
 
     Notes
     -----
     .. math::
         \text{lst\_anomaly\_c} = \bar T_z - \bar T_{city},\qquad
+        \text{hotspot\_area\_pct} = 100 \frac{|\{i \in z : T_i \ge \bar T_{city} + \theta\}|}
+            {n_z},\qquad
         \text{lst\_resident\_mean\_c} = \frac{\sum_i r_i T_i}{\sum_i r_i}
     """
     city = city or city_heat(zones, heat)
-    stats = _raster_stats(zones, heat, zone_id=zone_id, stats=("mean", "p90", "max"))
+    stats = _raster_stats(
+        zones,
+        heat,
+        zone_id=zone_id,
+        stats=("mean", "p90", "max", "frac_above"),
+        threshold=city.mean_c + hot_spot_threshold_c,
+    )
     out = pd.DataFrame(
         {
             "lst_mean_c": stats["mean"],
             "lst_p90_c": stats["p90"],
             "lst_max_c": stats["max"],
             "lst_anomaly_c": stats["mean"] - city.mean_c,
+            "hotspot_area_pct": 100.0 * stats["frac_above"],
         }
     )
     out.index.name = zone_id
@@ -115,7 +125,12 @@ def heat_exposure(
 
 
 def _raster_stats(
-    zones: gpd.GeoDataFrame, heat: RasterLayer, *, zone_id: str, stats: tuple[str, ...]
+    zones: gpd.GeoDataFrame,
+    heat: RasterLayer,
+    *,
+    zone_id: str,
+    stats: tuple[str, ...],
+    threshold: float | None = None,
 ) -> pd.DataFrame:
     return raster_zonal_stats(
         zones,
@@ -126,6 +141,7 @@ def _raster_stats(
         nodata=heat.nodata,
         scale=heat.scale,
         offset=heat.offset,
+        threshold=threshold,
         layer_name=heat.name,
     )
 
@@ -190,6 +206,13 @@ register_columns(
         "lst_max_c", "Maximum land-surface temperature", "°C", "Maximum LST of the ward's pixels."
     ),
     _info("lst_anomaly_c", "LST anomaly", "°C", "Ward mean LST minus the city mean LST."),
+    _info(
+        "hotspot_area_pct",
+        "Area in heat hot spots",
+        "%",
+        "Share of the zone's valid LST pixels at least the hot-spot threshold above the city "
+        "mean (ratio scale: the heat indicator of the equity statistics).",
+    ),
     _info(
         "lst_resident_mean_c",
         "Residents' mean LST",

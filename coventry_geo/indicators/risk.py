@@ -196,7 +196,9 @@ def _compare(base: pd.DataFrame, alt: pd.DataFrame) -> dict[str, float]:
 
 
 def _info(name: str, label: str, unit: str, description: str, worse: bool | None) -> ColumnInfo:
-    return ColumnInfo(name, label, unit, description, "risk", higher_is_worse=worse)
+    # indices in 0-1 are min-max normalised: their zero is the lowest zone (interval scale)
+    scale = "interval" if unit == "0-1" else ""
+    return ColumnInfo(name, label, unit, description, "risk", higher_is_worse=worse, scale=scale)
 
 
 register_columns(

@@ -314,8 +314,13 @@ def ward_tree_equity(
     return out
 
 
+#: Indices built from min-max normalised values: their zero is arbitrary (interval scale).
+_NORMALISED = ("tes_priority_index", "tes_score")
+
+
 def _info(name: str, label: str, unit: str, description: str, worse: bool | None) -> ColumnInfo:
-    return ColumnInfo(name, label, unit, description, "canopy", higher_is_worse=worse)
+    scale = "interval" if name in _NORMALISED else ""
+    return ColumnInfo(name, label, unit, description, "canopy", higher_is_worse=worse, scale=scale)
 
 
 register_columns(

@@ -147,6 +147,24 @@ PRESETS: dict[str, Preset] = {
             "Government Licence v.3.0. Contains OS data © Crown copyright and database right.",
             checked="LSOA11CD/LSOA11NM and LSOA21CD/LSOA21NM confirmed on the files in shared/.",
         ),
+        Preset(
+            name="ons_lsoa_ward_lookup",
+            kind="ward_lookup",
+            title="ONS LSOA to Electoral Ward best-fit lookup (any vintage), Open Geography Portal",
+            table=True,
+            fields={
+                "area_id": (r"LSOA\d\dCD", r"lsoa\d\d_code"),
+                "ward_id": (r"WD\d\dCD", r"ward\d\d_code"),
+            },
+            source_url="https://geoportal.statistics.gov.uk/ (search 'LSOA to Electoral Ward "
+            "best fit lookup')",
+            attribution="Source: Office for National Statistics licensed under the Open "
+            "Government Licence v.3.0.",
+            checked="ONS headers LSOA21CD/WD24CD (and WD22CD, WD25CD) confirmed from public "
+            "code reading the Open Geography Portal lookups; LSOA11CD/WD17CD assumed to follow "
+            "them. The humaniverse/geographr copies in shared/ (lsoa11_code/ward17_code, "
+            "lsoa21_code/ward24_code) confirmed on the files.",
+        ),
         _iod(2019, 2011),
         _iod(2025, 2021),
         Preset(

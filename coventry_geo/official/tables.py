@@ -29,11 +29,13 @@ from coventry_geo.layers.schemas import LAYER_SCHEMAS
 from coventry_geo.official.presets import match_column
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
 
     from coventry_geo.manifest import JoinSpec, LayerSpec
 
-__all__ = ["join_tables", "read_join_table", "resolve_fields"]
+__all__ = ["join_tables", "read_join_table", "read_mapped_table", "resolve_fields"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +104,44 @@ def read_join_table(join: JoinSpec, *, kind: str) -> pd.DataFrame:
     ------
     LayerNotFoundError, LayerReadError, LayerSchemaError
     """
+    out = read_mapped_table(join, LAYER_SCHEMAS[kind].field_names)
+    _check_unique(join, out[join.key])
+    return out
+
+
+def read_mapped_table(
+    join: JoinSpec, names: Sequence[str], *, required: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Read a CSV table's columns for the toolkit fields ``names`` it maps.
+
+    Parameters
+    ----------
+    join : JoinSpec
+        The table: path, key, explicit fields and preset patterns.
+    names : sequence of str
+        Toolkit fields wanted, in order.
+    required : sequence of str, keyword-only
+        Fields that must be found, besides the key.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns named by their toolkit field, the key stripped of spaces.
+
+    Raises
+    ------
+    LayerNotFoundError, LayerReadError, LayerSchemaError
+        The file is absent or unreadable, or a named or required column is missing.
+    """
     table = _read_csv(join)
     columns = [str(c) for c in table.columns]
     mapping = resolve_fields(
         join.fields, join.field_patterns, columns, layer=join.name, path=join.path
     )
     missing = {name: col for name, col in mapping.items() if col not in columns}
-    if join.key not in mapping or missing:
-        absent = missing or {join.key: "(no column matches the preset)"}
+    unmatched = [f for f in (join.key, *required) if f not in mapping]
+    if unmatched or missing:
+        absent = missing or dict.fromkeys(unmatched, "(no column matches the preset)")
         detail = "; ".join(_missing_text(name, col, columns) for name, col in absent.items())
         raise LayerSchemaError(
             join.name,
@@ -118,11 +150,9 @@ def read_join_table(join: JoinSpec, *, kind: str) -> pd.DataFrame:
             f"name the table's columns in the join's fields (or on = \"<code column>\" for "
             f"the key '{join.key}').",
         )
-    known = LAYER_SCHEMAS[kind].field_names
-    out = table[[mapping[f] for f in known if f in mapping]]
-    out = out.set_axis([f for f in known if f in mapping], axis=1)
+    out = table[[mapping[f] for f in names if f in mapping]]
+    out = out.set_axis([f for f in names if f in mapping], axis=1)
     out[join.key] = out[join.key].str.strip()
-    _check_unique(join, out[join.key])
     return out
 
 
