@@ -674,7 +674,7 @@ def test_demo_city_site(demo_run) -> None:
 
 
 def test_deficiency_legend_follows_the_standard_not_the_alphabet() -> None:
-    from coventry_geo.maps.greenblue import _tier_labels
+    from coventry_geo.maps._greenblue_layers import _tier_labels
 
     tiers = gpd.GeoDataFrame(
         {
