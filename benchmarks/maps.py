@@ -12,6 +12,10 @@ later runs read the cache). Then, in one run:
 and prints the time of each (best of ``--runs``), their ratio and the files' sizes; then
 the ward profiles step, and the render time of the ward map and the green-and-blue site
 in headless Chromium (navigation start to the page's ``data-rendered`` flag).
+
+The green-and-blue site's section checks the NB2 publishing budget: the whole folder
+(page, lazily loaded postcodes and the downloads) at most 5 MB, and the first render
+under 1.5 s, on a desktop (1400 x 1000) and a phone (390 x 844) viewport.
 """
 
 from __future__ import annotations
@@ -40,10 +44,10 @@ def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1024**2
 
 
-def render_ms(index: Path, runs: int) -> list[float]:
+def render_ms(index: Path, runs: int, viewport: tuple[int, int] = (1400, 1000)) -> list[float]:
     times = []
     for _ in range(runs):
-        with open_page(index, viewport=(1400, 1000)) as (page, record):
+        with open_page(index, viewport=viewport) as (page, record):
             times.append(page.evaluate("window.coventryGeoRenderMs"))
             if record.problems():
                 raise SystemExit(f"page problems: {record.problems()}")
@@ -127,12 +131,49 @@ def main() -> None:
         f"{folder_mb(result.out_dir / 'assets'):.2f} MB, render ms median "
         f"{statistics.median(times):.0f}"
     )
-    index = result.out_dir / "greenblue" / "index.html"
-    times = render_ms(index, args.runs)
+    print_site_budget(result.out_dir / "greenblue" / "index.html", args.runs)
+
+
+#: NB2 publishing budget of the green-and-blue site.
+SITE_BUDGET_MB = 5.0
+FIRST_RENDER_BUDGET_MS = 1500.0
+#: Parts of the site folder: what the first view loads, what loads later, what is downloaded.
+SITE_PARTS = {
+    "first view": ("index.html", "assets", "data/layers.js", "data/canopy.png"),
+    "postcodes (loaded on first search)": ("data/postcodes.js",),
+    "downloads": ("download",),
+}
+
+
+def site_parts_mb(folder: Path) -> dict[str, float]:
+    """Megabytes (MiB) of each part of the green-and-blue site folder."""
+    sizes = {}
+    for part, names in SITE_PARTS.items():
+        paths = [folder / n for n in names]
+        sizes[part] = sum(
+            folder_mb(p) if p.is_dir() else p.stat().st_size / 1024**2 for p in paths if p.exists()
+        )
+    return sizes
+
+
+def print_site_budget(index: Path, runs: int) -> None:
+    """Print the green-and-blue site's size and first-render time against the budget."""
+    total = folder_mb(index.parent)
+    verdict = "within" if total <= SITE_BUDGET_MB else "OVER"
     print(
-        f"green-and-blue site: folder {folder_mb(index.parent):.2f} MB, render ms median "
-        f"{statistics.median(times):.0f}, min {min(times):.0f}, max {max(times):.0f}"
+        f"green-and-blue site: folder {total:.2f} MB ({verdict} the {SITE_BUDGET_MB:.0f} MB budget)"
     )
+    for part, mb in site_parts_mb(index.parent).items():
+        print(f"  {part}: {mb:.2f} MB")
+    for name, viewport in (("desktop 1400x1000", (1400, 1000)), ("phone 390x844", (390, 844))):
+        times = render_ms(index, runs, viewport)
+        median = statistics.median(times)
+        verdict = "within" if median < FIRST_RENDER_BUDGET_MS else "OVER"
+        print(
+            f"  first render, {name}, over {runs} runs: median {median:.0f} ms, "
+            f"min {min(times):.0f}, max {max(times):.0f} ({verdict} the "
+            f"{FIRST_RENDER_BUDGET_MS:.0f} ms budget)"
+        )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ __all__ = [
     "ward_table",
     "small_area_table",
     "residence_table",
+    "postcode_table",
 ]
 
 #: Centre of the demo city (E, N in EPSG:27700): Coventry's location.
@@ -360,3 +361,48 @@ def _residences_in(
             "y": xy[:, 1],
         }
     )
+
+
+#: Letters of the last two characters of a UK postcode (the inward code's unit).
+_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+#: Homes per postcode in the demo (UK postcodes hold about 15 addresses on average).
+HOMES_PER_POSTCODE = 16
+
+
+def postcode_table(residences: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Return invented postcodes: one point per group of about 16 neighbouring homes.
+
+    The area code is ``ZZ``, which is not a UK postcode area, so no demo postcode can
+    be mistaken for a real one. Each ward is a district (``ZZ1`` to ``ZZ18``, wards in
+    order); within it, homes are ordered along 150 m east-west strips (alternating
+    direction), cut into groups of :data:`HOMES_PER_POSTCODE`, and numbered into
+    sectors of 400 units (``ZZ3 1AB``). A postcode's point is the mean of its homes.
+
+    Parameters
+    ----------
+    residences : pandas.DataFrame
+        From :func:`residence_table` (``area_id``, ``x``, ``y``).
+    areas : pandas.DataFrame
+        From :func:`small_area_table` (``area_id``, ``ward_id``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``postcode``, ``x``, ``y`` (EPSG:27700, whole metres), sorted by postcode.
+    """
+    ward_ids = sorted(areas["ward_id"].unique())
+    ward_of = areas.set_index("area_id")["ward_id"].map({w: i + 1 for i, w in enumerate(ward_ids)})
+    homes = residences.assign(district=residences["area_id"].map(ward_of).to_numpy())
+    strip = np.floor(homes["y"] / 150.0).astype(np.int64)
+    homes = homes.assign(strip=strip, along=np.where(strip % 2 == 0, homes["x"], -homes["x"]))
+    homes = homes.sort_values(["district", "strip", "along"], kind="stable")
+    unit = homes.groupby("district").cumcount() // HOMES_PER_POSTCODE
+    groups = homes.assign(unit=unit.to_numpy()).groupby(["district", "unit"], sort=True)
+    points = groups[["x", "y"]].mean().round().reset_index()
+    letters = [a + b for a in _UNIT_LETTERS for b in _UNIT_LETTERS]
+    codes = [
+        f"ZZ{d} {u // len(letters) + 1}{letters[u % len(letters)]}"
+        for d, u in zip(points["district"], points["unit"], strict=True)
+    ]
+    out = pd.DataFrame({"postcode": codes, "x": points["x"], "y": points["y"]})
+    return out.sort_values("postcode", kind="stable").reset_index(drop=True)

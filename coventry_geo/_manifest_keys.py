@@ -16,6 +16,7 @@ those of ``[maps]`` in :mod:`coventry_geo.maps.report` and those of
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 import re
@@ -146,6 +147,7 @@ TOP_KEYS: dict[str, ValueType] = {
     "layers": TABLE,
     "maps": TABLE,
     "fetch": TABLE,
+    "site": TABLE,
 }
 
 #: Keys of ``[study]``.
@@ -185,6 +187,10 @@ LAYER_KEYS: dict[str, ValueType] = {
     "preset": TEXT,
     "join": TABLES,
     "ward_lookup": TABLE,
+    "date": ValueType(
+        'a date: 2024-05-01 (a TOML date) or text "2024", "2024-05" or "2024-05-01"',
+        lambda v: isinstance(v, (str, dt.date)),
+    ),
 }
 
 #: Keys of ``[[layers.<name>.join]]``.

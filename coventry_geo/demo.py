@@ -8,13 +8,14 @@ Nothing in it is real: it exists so that the toolkit, its tests, notebooks and
 documentation can run without downloading data.
 
 The generators live in the private modules ``_demo_city`` (boundary, wards,
-small areas, residences), ``_demo_water`` (rivers, canal, ponds, SuDS, flood
+small areas, residences, postcodes), ``_demo_water`` (rivers, canal, ponds, SuDS, flood
 zones, surface water), ``_demo_land`` (greenspace, access points, heat network
 zones) and ``_demo_rasters`` (land-surface temperature and canopy).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
 import os
@@ -115,8 +116,31 @@ _LAYERS: dict[str, tuple[str, dict[str, str], dict[str, str], str]] = {
         {},
         "heat network zones over the dense centre (heat demand in MWh/year)",
     ),
+    "postcodes": (
+        "postcodes",
+        {},
+        {"preset": "os_code_point_open"},
+        "invented postcodes (area ZZ, which is not a UK postcode area), one per about 16 homes, "
+        "in OS Code-Point Open's CSV layout",
+    ),
 }
 _RASTER_FILES = {"heat": "lst.tif", "canopy": "canopy.tif"}
+_FILES = {**_RASTER_FILES, "postcodes": "postcodes.csv"}
+#: Date of the demo's data, given as each layer's ``date``.
+_DATA_DATE = "2026-01"
+#: The demo's ``[site]`` table: an invented publisher (``.example`` addresses are reserved).
+_SITE = {
+    "organisation": "Demo City Council (synthetic)",
+    "contact": "greenspace@demo-city.example",
+    "accessibility_statement": "https://demo-city.example/accessibility",
+    "logo": f"{_FOLDER}/logo.svg",
+}
+_LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40">'
+    '<circle cx="20" cy="20" r="19" fill="#0b4d2b"/>'
+    '<path d="M20 7c7 5 9 13 0 22c-9-9-7-17 0-22z" fill="#99ee00"/>'
+    '<path d="M6 30c5-3 9 3 14 0s9-3 14 0" stroke="#aabbff" stroke-width="3" fill="none"/></svg>\n'
+)
 
 
 def generate_demo(
@@ -124,8 +148,9 @@ def generate_demo(
 ) -> Path:
     """Generate the synthetic demo city and return the path of its manifest.
 
-    Writes 12 layers (10 GeoPackages, 2 GeoTIFFs) into ``<target_dir>/demo/``
-    and the manifest ``<target_dir>/demo.toml``. The files are a deterministic
+    Writes 13 layers (10 GeoPackages, 2 GeoTIFFs, a postcode CSV) and a logo
+    into ``<target_dir>/demo/`` and the manifest ``<target_dir>/demo.toml``
+    (with a ``[site]`` table for the published map). The files are a deterministic
     function of ``seed``: the same seed gives byte-identical files. The
     generation is atomic: files are written into a temporary sibling folder and
     moved into place, and the manifest is written last, so an interrupted run
@@ -184,7 +209,7 @@ def generate_demo(
 
 
 def _file(name: str) -> str:
-    return _RASTER_FILES.get(name, f"{name}.gpkg")
+    return _FILES.get(name, f"{name}.gpkg")
 
 
 def _make_dir(target: Path) -> None:
@@ -206,9 +231,15 @@ def _is_complete(manifest: Path, seed: int) -> bool:
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return False
     layers = data.get("layers", {})
-    complete = set(layers) == set(_LAYERS) and all(
-        spec.get("source") == _source(seed) and (manifest.parent / spec.get("path", "")).is_file()
-        for spec in layers.values()
+    logo = (manifest.parent / _SITE["logo"]).is_file()
+    complete = (
+        logo
+        and set(layers) == set(_LAYERS)
+        and all(
+            spec.get("source") == _source(seed)
+            and (manifest.parent / spec.get("path", "")).is_file()
+            for spec in layers.values()
+        )
     )
     hashes = {name: spec.get("sha256", "") for name, spec in layers.items()}
     return complete and manifest.read_text(encoding="utf-8") == manifest_text(seed, hashes)
@@ -216,7 +247,7 @@ def _is_complete(manifest: Path, seed: int) -> bool:
 
 def _check_replaceable(target: Path, manifest: Path) -> None:
     """Refuse to replace a ``demo/`` folder or ``demo.toml`` that the demo did not write."""
-    names = [_file(n) for n in _LAYERS]
+    names = [*(_file(n) for n in _LAYERS), Path(_SITE["logo"]).name]
     folder = target / _FOLDER
     found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     foreign = [f for f in found if not f.startswith(tuple(names))]  # GDAL's .aux.xml are ours
@@ -274,7 +305,11 @@ def _write_layers(folder: Path, seed: int) -> None:
     tables, boundary = build_tables(seed)
     with gpkg_timestamp(_GPKG_DATE):  # the same seed gives the same bytes
         for name, table in tables.items():
-            _write_vector(folder / f"{name}.gpkg", name, table)
+            if name == "postcodes":
+                _write_code_point_csv(folder / _file(name), table)
+            else:
+                _write_vector(folder / f"{name}.gpkg", name, table)
+    (folder / "logo.svg").write_text(_LOGO_SVG, encoding="utf-8")
     fields = rasters.build_fields(seed, boundary, tables)
     rasters.write_lst(
         folder / _RASTER_FILES["heat"],
@@ -315,10 +350,11 @@ def build_tables(seed: int) -> tuple[dict[str, pd.DataFrame], shapely.Polygon]:
     exclusion = shapely.union_all(
         [*green["geometry"], *ponds["geometry"], *(g.buffer(10.0) for g in lines["geometry"])]
     )
+    residences = city.residence_table(seed, areas, exclusion)
     tables = {
         "wards": wards,
         "small_areas": areas.drop(columns="ward_id"),
-        "residences": city.residence_table(seed, areas, exclusion),
+        "residences": residences,
         "flood_zones": water.flood_zone_table(seed, rivers, boundary.buffer(2000.0)),
         "surface_water": water.surface_water_table(seed, boundary),
         "greenspace": green,
@@ -326,6 +362,7 @@ def build_tables(seed: int) -> tuple[dict[str, pd.DataFrame], shapely.Polygon]:
         "blue_lines": lines,
         "blue_polygons": ponds,
         "heat_network_zones": land.heat_network_table(seed, boundary),
+        "postcodes": city.postcode_table(residences, areas),
     }
     return tables, boundary
 
@@ -344,6 +381,14 @@ def _write_vector(path: Path, name: str, table: pd.DataFrame) -> None:
     except OSError as exc:
         msg = f"demo: cannot write layer '{name}' to {path} ({exc}). Fix: free disk space."
         raise OutputError(msg) from exc
+
+
+def _write_code_point_csv(path: Path, table: pd.DataFrame) -> None:
+    """Write postcodes as OS Code-Point Open does: no header, quoted text, whole metres."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        for code, x, y in zip(table["postcode"], table["x"], table["y"], strict=True):
+            writer.writerow([code, 10, int(x), int(y), "", "", "", "", "", ""])
 
 
 def manifest_text(seed: int, hashes: dict[str, str]) -> str:
@@ -382,15 +427,20 @@ def manifest_text(seed: int, hashes: dict[str, str]) -> str:
     }
     for name, (kind, fields, extra, description) in _LAYERS.items():
         layer: dict[str, Any] = {"kind": kind, "path": f"{_FOLDER}/{_file(name)}"}
-        if name not in _RASTER_FILES:
+        if _file(name).endswith(".gpkg"):
             layer["layer"] = name
         layer.update(extra)
         layer.update(
-            source=source, licence="CC0 (synthetic)", description=description, sha256=hashes[name]
+            source=source,
+            licence="CC0 (synthetic)",
+            description=description,
+            date=_DATA_DATE,
+            sha256=hashes[name],
         )
         if fields:
             layer["fields"] = fields
         doc["layers"][name] = layer
+    doc["site"] = dict(_SITE)
     header = (
         "# Demo City (synthetic): generated by coventry_geo.demo.generate_demo"
         f"(seed={seed}).\n# Regenerate rather than edit: `coventry-geo demo`.\n\n"

@@ -25,6 +25,7 @@ from coventry_geo._manifest_keys import manifest_problems
 from coventry_geo.errors import ManifestError
 from coventry_geo.layers.schemas import LAYER_SCHEMAS, REPORTING_KINDS
 from coventry_geo.official.presets import PRESETS, Preset
+from coventry_geo.publisher import SiteSpec, data_date, site_spec
 from coventry_geo.settings import problems_message, settings_problems
 
 __all__ = ["Manifest", "StudySpec", "LayerSpec", "JoinSpec", "read_manifest", "DATA_DIR_ENV"]
@@ -149,6 +150,9 @@ class LayerSpec:
         ``[layers.<name>.ward_lookup]`` of a ``small_areas`` layer: an official
         best-fit lookup table (``area_id`` to ``ward_id``) used instead of the
         area rule to give each small area its ward.
+    date : str
+        Date of the layer's data (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty if not
+        given), shown on the published map.
     """
 
     name: str
@@ -174,6 +178,7 @@ class LayerSpec:
     layer_patterns: tuple[str, ...] = ()
     joins: tuple[JoinSpec, ...] = ()
     ward_lookup: JoinSpec | None = None
+    date: str = ""
 
     @property
     def is_url(self) -> bool:
@@ -220,6 +225,9 @@ class Manifest:
     fetch : dict
         The ``[fetch]`` table: downloads ``coventry-geo fetch`` can make
         (checked by :mod:`coventry_geo.fetch`).
+    site : SiteSpec
+        The ``[site]`` table: publisher, contact, accessibility statement and logo
+        of the green-and-blue map.
     """
 
     path: Path
@@ -228,6 +236,7 @@ class Manifest:
     settings: dict[str, Any] = field(default_factory=dict)
     maps: dict[str, Any] = field(default_factory=dict)
     fetch: dict[str, Any] = field(default_factory=dict)
+    site: SiteSpec = field(default_factory=SiteSpec)
 
     def names_of(self, kind: str) -> list[str]:
         """Return the names of the layers of one kind, in manifest order."""
@@ -308,6 +317,12 @@ def read_manifest(path: str | Path) -> Manifest:
         settings=_table(path, data, "settings", required=False),
         maps=_table(path, data, "maps", required=False),
         fetch=_table(path, data, "fetch", required=False),
+        site=site_spec(
+            _table(path, data, "site", required=False),
+            manifest=path,
+            base=base,
+            allow_external_paths=study.allow_external_paths,
+        ),
     )
 
 
@@ -388,7 +403,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         values=table.get("values", defaults["values"]),
         units=table.get("units", defaults["units"]),
         nodata=table.get("nodata", defaults["nodata"]),
-        crs=None if table.get("crs") is None else str(table["crs"]),
+        crs=_text_or_none(table.get("crs", defaults["crs"])),
         sha256=table.get("sha256"),
         options={**defaults["options"], **table.get("options", {})},
         source=str(table.get("source", defaults["source"])),
@@ -401,6 +416,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         layer_patterns=preset.layer if preset and "layer" not in table else (),
         joins=_joins(path, base, name, kind, table.get("join", []), study),
         ward_lookup=_ward_lookup(path, base, name, kind, table.get("ward_lookup"), study),
+        date=data_date(table.get("date"), manifest=path, where=where),
     )
 
 
@@ -432,7 +448,7 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
 
 def _preset_defaults(preset: Preset | None) -> dict[str, Any]:
     if preset is None:
-        return dict.fromkeys(("variable", "values", "units", "nodata"), None) | {
+        return dict.fromkeys(("variable", "values", "units", "nodata", "crs"), None) | {
             "options": {},
             "source": "",
             "licence": "",
@@ -442,6 +458,7 @@ def _preset_defaults(preset: Preset | None) -> dict[str, Any]:
         "values": preset.values,
         "units": preset.units,
         "nodata": preset.nodata,
+        "crs": preset.crs,
         "options": dict(preset.options),
         "source": preset.source_url,
         "licence": f"{preset.licence}. {preset.attribution}".strip(". "),
@@ -725,3 +742,7 @@ def _ward_layer(path: Path, value: Any, layers: dict[str, LayerSpec]) -> str:
         )
         raise ManifestError(msg, path=path)
     return str(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

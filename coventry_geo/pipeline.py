@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -312,7 +313,9 @@ def _run(
         evidence = compute_evidence(study, runner=runner, plan=plan)
         with staged_output_dir(target, study_code=code) as staging:
             with gpkg_timestamp(started.strftime("%Y-%m-%dT%H:%M:%S.000Z")):
-                files, steps_of = _write_outputs(study, evidence, staging, runner, keys, run_id)
+                files, steps_of = _write_outputs(
+                    study, evidence, staging, runner, keys, run_id, updated=_release_date(started)
+                )
             files += stamp_outputs(staging, files, run_id, steps=steps_of)
             record = {
                 "run_id": run_id,
@@ -369,13 +372,25 @@ def _output_keys(study: Study, plan: EvidencePlan, runner: StepRunner) -> dict[s
     }
     if "family:greenspace" in plan.keys:
         names = _site_layers(study)
+        logo = study.manifest.site.logo
         keys["site"] = runner.key(
             "site",
-            files=layer_files(study, names),
-            manifest={**manifest_part(study, names), **shown},
-            after=[plan.keys["family:greenspace"]],
+            files={**layer_files(study, names), **({"site.logo": str(logo)} if logo else {})},
+            manifest={**manifest_part(study, names), **shown, **_site_options(study)},
+            after=[
+                plan.keys[k] for k in ("family:greenspace", "family:green_blue") if k in plan.keys
+            ],
         )
     return keys
+
+
+def _site_options(study: Study) -> dict[str, Any]:
+    """Return the manifest's ``[site]`` table and basemap, for the site step's key."""
+    site = asdict(study.manifest.site) | {"logo": None}  # the logo file is hashed instead
+    return {
+        "site": site,
+        "tiles": [study.manifest.maps.get(k) for k in ("tiles_url", "tiles_attribution")],
+    }
 
 
 def _run_key(keys: dict[str, str | None]) -> str | None:
@@ -405,6 +420,8 @@ def _write_outputs(
     runner: StepRunner,
     keys: dict[str, str | None],
     run_id: str,
+    *,
+    updated: date,
 ) -> tuple[list[Path], dict[Path, str]]:
     """Write every output into the staging folder; return the files and the step of each."""
     steps_of: dict[Path, str] = {}
@@ -431,17 +448,29 @@ def _write_outputs(
     files += files_step("maps", lambda: _write_maps(study, evidence, staging))
     files += files_step("profiles", lambda: _write_profiles(study, evidence, staging))
     if "site" in keys:
-        files += files_step("site", lambda: _write_greenblue_site(study, evidence, staging))
+        files += files_step(
+            "site", lambda: _write_greenblue_site(study, evidence, staging, updated=updated)
+        )
     return files, steps_of
 
 
 def _site_layers(study: Study) -> tuple[str, ...]:
-    """Return the layers the green-and-blue site reads besides the greenspace family's results."""
-    kinds = ("greenspace", "canopy")
+    """Return the layers the green-and-blue site shows or draws on (credited on the page)."""
+    kinds = ("greenspace", "greenspace_access_points", "canopy", "postcodes")
     names = [study.available(k, needed_for="the green-and-blue map") for k in kinds]
     missing = study.missing_optional_layers()
     blue = [n for n in study.manifest.names_of("blue") if n not in missing]
-    return tuple(n for n in [*names, *blue] if n)
+    return tuple(n for n in [study.manifest.study.ward_layer, *names, *blue] if n)
+
+
+def _release_date(started: datetime) -> date:
+    """Return the date the published map gives as "last updated": the run's.
+
+    ``SOURCE_DATE_EPOCH`` (seconds, the reproducible-builds convention) overrides it,
+    so that a rebuild from the same inputs is byte-identical.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return datetime.fromtimestamp(int(epoch), UTC).date() if epoch.isdigit() else started.date()
 
 
 def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
@@ -475,9 +504,13 @@ def _write_layers(evidence: Evidence, folder: Path, run_id: str) -> list[Path]:
     return sorted(set(files))
 
 
-def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
+def _write_greenblue_site(
+    study: Study, evidence: Evidence, folder: Path, *, updated: date
+) -> list[Path]:
     """Write the published green-and-blue map (NB2), when there are greenspace sites."""
     from coventry_geo.maps import build_greenblue_site  # heavy: not needed by an up-to-date run
+    from coventry_geo.maps._credits import layer_credit
+    from coventry_geo.maps.report import map_options
 
     sites = evidence.layers.get("greenspace_sites")
     if sites is None:
@@ -487,6 +520,10 @@ def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> lis
     deficiency = next((v for k, v in evidence.layers.items() if k.startswith("deficiency_")), empty)
     canopy = study.available("canopy", needed_for="the canopy layer of the green-and-blue map")
     raster = canopy is not None and study.is_raster(canopy)
+    postcodes = study.available("postcodes", needed_for="postcode search on the map")
+    parts = [evidence.layers.get(k) for k in ("green_blue_polygons", "green_blue_lines")]
+    parts = [p for p in parts if p is not None]
+    site = study.manifest.site
     index = build_greenblue_site(
         folder / "greenblue",
         wards=evidence.wards[["ward_id", "ward_name", "geometry"]],
@@ -495,8 +532,14 @@ def _write_greenblue_site(study: Study, evidence: Evidence, folder: Path) -> lis
         deficiency=deficiency,
         canopy_path=Path(study.spec(canopy).path) if raster else None,
         canopy_values=study.spec(canopy).values or "mask" if raster else "mask",
-        title=_title(study, "green and blue spaces"),
-        attribution=_attribution(study),
+        title=site.title or _title(study, "green and blue spaces"),
+        attribution=[study.manifest.study.attribution],
+        tiles=map_options(study.manifest.maps, manifest=str(study.manifest.path)).tiles,
+        postcodes=study.vector(postcodes) if postcodes else None,
+        database=pd.concat(parts, ignore_index=True) if parts else None,
+        publisher=site,
+        credits=[layer_credit(study.spec(n)) for n in _site_layers(study)],
+        updated=updated,
     )
     return sorted(p for p in index.parent.rglob("*") if p.is_file())
 

@@ -1,7 +1,8 @@
 """Shared helper for tests that open pages in Debian's headless Chromium.
 
 Playwright's Python package drives ``/usr/bin/chromium`` (no downloaded browser).
-:func:`open_page` opens a local HTML file by ``file://``, records every request,
+:func:`open_page` opens a local HTML file by ``file://`` (or through a URL, e.g. a
+local HTTP server from :func:`serve_folder`), records every request,
 console error, uncaught page error and dialog (an ``alert`` is dismissed and
 recorded), and waits for the ``data-rendered`` flag the toolkit's pages set once
 their layers are drawn.
@@ -9,10 +10,13 @@ their layers are drawn.
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +32,7 @@ __all__ = [
     "open_page",
     "requires_chromium",
     "screenshot",
+    "serve_folder",
 ]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,6 +59,7 @@ class PageRecord:
     """What a page did while open."""
 
     folder: Path
+    base_url: str | None = None
     requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
@@ -61,7 +67,7 @@ class PageRecord:
 
     def outside_requests(self) -> list[str]:
         """Requests to anything but a file inside the page's folder (``data:`` is inline)."""
-        inside = self.folder.resolve().as_uri() + "/"
+        inside = self.base_url or self.folder.resolve().as_uri() + "/"
         return [u for u in self.requests if not (u.startswith(inside) or u.startswith("data:"))]
 
     def problems(self) -> list[str]:
@@ -81,25 +87,36 @@ def open_page(
     wait_rendered: bool = True,
     viewport: tuple[int, int] = (1200, 800),
     block_network: bool = False,
+    base_url: str | None = None,
+    context: dict[str, Any] | None = None,
+    block: str | None = None,
 ) -> Iterator[tuple[Page, PageRecord]]:
     """Open ``html_path`` in headless Chromium and yield the page and its record.
 
-    ``block_network`` aborts every request that is not a ``file:`` or ``data:`` URL
-    (they are still recorded).
+    ``base_url`` opens the page through that URL (ending in ``/``; the file's name is
+    appended) instead of ``file://``; ``context`` holds Playwright browser-context
+    options (``geolocation``, ``permissions`` ...); ``block`` is a URL glob whose
+    requests are aborted (as an unreachable server would); ``block_network`` aborts
+    every request that is not a ``file:`` or ``data:`` URL (they are still recorded).
     """
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-    record = PageRecord(folder=html_path.parent)
+    record = PageRecord(folder=html_path.parent, base_url=base_url)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            width, height = viewport
+            page = browser.new_context(
+                viewport={"width": width, "height": height}, **(context or {})
+            ).new_page()
+            if block is not None:
+                page.route(block, lambda route: route.abort())
             if block_network:
                 page.route("**/*", _local_only)
             page.on("request", lambda r: record.requests.append(r.url))
             page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
             page.on("pageerror", lambda e: record.page_errors.append(str(e)))
             page.on("dialog", lambda d: (record.dialogs.append(d.message), d.dismiss()))
-            page.goto(html_path.resolve().as_uri())
+            page.goto(base_url + html_path.name if base_url else html_path.resolve().as_uri())
             if wait_rendered:
                 page.wait_for_selector(RENDERED, state="attached", timeout=15_000)
             yield page, record
@@ -121,3 +138,26 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+@contextmanager
+def serve_folder(folder: Path, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``folder`` over HTTP on a free local port; yield its base URL (``http://.../``).
+
+    ``127.0.0.1`` and ``localhost`` are secure contexts for browsers, as ``https`` is.
+    """
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

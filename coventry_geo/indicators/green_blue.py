@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_CANOPY_THRESHOLD",
     "POLYGON_LAYER",
     "LINE_LAYER",
+    "CANOPY_TYPE",
     "canopy_patches",
     "green_blue_assets",
     "write_green_blue_database",
@@ -89,7 +90,8 @@ _FAMILY = "green_blue"
 _M2_PER_HA = 10_000.0
 _M_PER_KM = 1_000.0
 _PER = 1_000.0
-_CANOPY_TYPE = "tree canopy"
+#: ``type`` of the tree canopy patches in the asset table.
+CANOPY_TYPE = "tree canopy"
 _SITE_TYPE = "greenspace site"
 #: Smallest area (m²) or length (m) of an asset inside a ward for the ward to be listed.
 _MIN_MEASURE = 1e-3
@@ -374,7 +376,7 @@ def _canopy_assets(patches: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:
         layer,
         prefix=_PREFIX["canopy"],
         category="green",
-        type=_CANOPY_TYPE,
+        type=CANOPY_TYPE,
         source_id=ordered["patch_id"],
     )
 
@@ -428,7 +430,9 @@ def _ward_lists(geoms: NDArray[np.object_], wards: gpd.GeoDataFrame) -> NDArray[
 # --------------------------------------------------------------------------- the GeoPackage
 
 
-def write_green_blue_database(assets: gpd.GeoDataFrame, path: str | Path) -> Path:
+def write_green_blue_database(
+    assets: gpd.GeoDataFrame, path: str | Path, *, spatial_index: bool = True
+) -> Path:
     """Write the asset table as one GeoPackage, atomically.
 
     Polygons go to layer :data:`POLYGON_LAYER` (as MultiPolygon) and lines to
@@ -443,6 +447,8 @@ def write_green_blue_database(assets: gpd.GeoDataFrame, path: str | Path) -> Pat
         Output of :func:`green_blue_assets`.
     path : str or Path
         The GeoPackage to write (replaced if it exists).
+    spatial_index : bool, keyword-only
+        Write each layer's R-tree index (default); without it the file is smaller.
 
     Returns
     -------
@@ -462,7 +468,7 @@ def write_green_blue_database(assets: gpd.GeoDataFrame, path: str | Path) -> Pat
     }
     try:
         for name, (gdf, geometry_type) in layers.items():
-            _write_layer(gdf, staging, name, geometry_type)
+            _write_layer(gdf, staging, name, geometry_type, spatial_index=spatial_index)
         os.replace(staging, path)
     except (OSError, DataSourceError) as exc:
         staging.unlink(missing_ok=True)
@@ -472,11 +478,20 @@ def write_green_blue_database(assets: gpd.GeoDataFrame, path: str | Path) -> Pat
     return path
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str, geometry_type: str) -> None:
+def _write_layer(
+    gdf: gpd.GeoDataFrame, path: Path, layer: str, geometry_type: str, *, spatial_index: bool
+) -> None:
     multi = gdf.assign(geometry=_as_multi(gdf.geometry.to_numpy()))
     columns = {c: multi[c].astype(object) for c in ("name", "type", "access")}
     multi = multi.assign(**columns)[[*ASSET_COLUMNS, "geometry"]].reset_index(drop=True)
-    multi.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
+    multi.to_file(
+        path,
+        layer=layer,
+        driver="GPKG",
+        engine="pyogrio",
+        geometry_type=geometry_type,
+        SPATIAL_INDEX="YES" if spatial_index else "NO",
+    )
 
 
 def _as_multi(geoms: NDArray[np.object_]) -> NDArray[np.object_]:

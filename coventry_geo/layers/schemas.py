@@ -222,6 +222,16 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
             description="Heat network zones (e.g. DESNZ zoning outputs).",
         ),
         LayerSchema(
+            "postcodes",
+            "point",
+            required=(_S("postcode", "str", "", "postcode, e.g. CV1 5FB"),),
+            optional=(
+                _S("terminated", "str", "", "date the postcode was terminated; blank if live"),
+            ),
+            description="Postcode points (ONS Postcode Directory, OS Code-Point Open), searched "
+            "on the green-and-blue map.",
+        ),
+        LayerSchema(
             "streets",
             "line",
             optional=(_S("street_id", "str"),),

@@ -21,6 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
 
 from coventry_geo.errors import (
     EmptyLayerError,
@@ -39,8 +40,6 @@ from coventry_geo.official.presets import match_layer
 from coventry_geo.official.tables import join_tables, resolve_fields
 
 if TYPE_CHECKING:
-    from pyproj import CRS
-
     from coventry_geo.manifest import LayerSpec
 
 __all__ = ["read_vector_layer"]
@@ -174,17 +173,15 @@ def _read(spec: LayerSpec) -> gpd.GeoDataFrame:
 
 
 def _read_points_csv(spec: LayerSpec) -> gpd.GeoDataFrame:
-    try:
-        table = pd.read_csv(spec.path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise LayerReadError(
-            spec.name,
-            spec.path,
-            f"the CSV cannot be read ({exc}).",
-            "check the file is a valid CSV.",
-        ) from exc
-    x, y = spec.options.get("x", "x"), spec.options.get("y", "y")
-    missing = [c for c in (x, y) if c not in table.columns]
+    """Read a CSV of points: ``options.x``, ``options.y`` (``options.columns``: no header row).
+
+    Rows whose coordinates are missing, or impossible in a geographic CRS (such as
+    the ONS Postcode Directory's latitude 99.999999 for postcodes with no grid
+    reference), are dropped and counted in the log.
+    """
+    table = _csv_table(spec)
+    x, y = (_csv_column(table, spec.options.get(k, k)) for k in ("x", "y"))
+    missing = [spec.options.get(k, k) for k, c in (("x", x), ("y", y)) if c is None]
     if missing:
         raise LayerSchemaError(
             spec.name,
@@ -192,8 +189,36 @@ def _read_points_csv(spec: LayerSpec) -> gpd.GeoDataFrame:
             f"the CSV has no coordinate column(s) {missing}; it has {list(table.columns)}.",
             f'name them in [layers.{spec.name}.options], e.g. x = "easting", y = "northing".',
         )
-    geometry = gpd.points_from_xy(table[x], table[y])
-    return gpd.GeoDataFrame(table.drop(columns=[x, y]), geometry=geometry, crs=None)
+    xs, ys = (pd.to_numeric(table[c], errors="coerce") for c in (x, y))
+    keep = xs.notna() & ys.notna()
+    if spec.crs is not None and CRS.from_user_input(spec.crs).is_geographic:
+        keep &= xs.between(-180, 180) & ys.between(-90, 90)
+    if not keep.all():
+        logger.info("layer '%s': dropped %d rows with no coordinates", spec.name, (~keep).sum())
+    geometry = gpd.points_from_xy(xs[keep], ys[keep])
+    return gpd.GeoDataFrame(table.loc[keep].drop(columns=[x, y]), geometry=geometry, crs=None)
+
+
+def _csv_table(spec: LayerSpec) -> pd.DataFrame:
+    names = spec.options.get("columns")
+    try:
+        table = pd.read_csv(spec.path, header=None if names else "infer", names=names, dtype=str)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise LayerReadError(
+            spec.name,
+            spec.path,
+            f"the CSV cannot be read ({exc}).",
+            "check the file is a valid CSV.",
+        ) from exc
+    if names and len(table) and list(table.iloc[0].str.strip()) == list(names):
+        table = table.iloc[1:]  # a header row after all
+    return table
+
+
+def _csv_column(table: pd.DataFrame, name: str) -> str | None:
+    """Return the column called ``name``, ignoring case (ONSPD headers come in both cases)."""
+    found = [c for c in table.columns if str(c).lower() == str(name).lower()]
+    return found[0] if found else None
 
 
 def _check_geometries(

@@ -4,7 +4,8 @@ A 1 m canopy mask of a whole city has about 10^8 pixels: far too many to draw as
 polygons. The raster is warped by GDAL, block by block, onto a coarse Web Mercator
 grid (so that Leaflet places the image exactly) with ``average`` resampling in
 float32 (nodata pixels left out), which gives the canopy fraction of each display
-cell; the result is written as an RGBA PNG whose opacity grows with the fraction.
+cell; the result is written as a palette PNG (one green, one transparency per
+opacity step: a few times smaller than RGBA) whose opacity grows with the fraction.
 This image is for display only: the statistics never use it.
 
 .. math::
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import rasterio
-from matplotlib.image import imsave
+from PIL import Image
 from pyproj import Transformer
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-__all__ = ["CANOPY_RGB", "CANOPY_LEVELS", "canopy_overlay"]
+__all__ = ["CANOPY_RGB", "CANOPY_LEVELS", "canopy_overlay", "canopy_rgba", "palette_png"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +98,7 @@ def canopy_overlay(
         fix = "check that the file is a readable GeoTIFF."
         msg = "canopy"
         raise LayerReadError(msg, canopy_path, f"cannot be read: {exc}.", fix) from exc
-    buffer = io.BytesIO()
-    imsave(buffer, canopy_rgba(fraction), format="png", pil_kwargs={"optimize": True})
-    write_atomic(out_png, buffer.getvalue())
+    write_atomic(out_png, palette_png(canopy_rgba(fraction)))
     logger.info("canopy overlay %s: %s pixels", out_png, fraction.shape)
     return bounds
 
@@ -157,3 +156,25 @@ def canopy_rgba(fraction: NDArray[np.floating]) -> NDArray[np.uint8]:
     rgba[..., :3] = CANOPY_RGB
     rgba[..., 3] = np.round(level * _MAX_ALPHA).astype("uint8")
     return rgba
+
+
+def palette_png(rgba: NDArray[np.uint8]) -> bytes:
+    """Encode an image of one colour and a few opacities as a palette PNG.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        ``(rows, cols, 4)`` uint8 whose colour is :data:`CANOPY_RGB` wherever it is
+        not fully transparent (as from :func:`canopy_rgba`).
+
+    Returns
+    -------
+    bytes
+        PNG with one palette entry per opacity and its ``tRNS`` transparencies.
+    """
+    levels, index = np.unique(rgba[..., 3], return_inverse=True)
+    image = Image.fromarray(index.reshape(rgba.shape[:2]).astype("uint8"), mode="P")
+    image.putpalette(list(CANOPY_RGB) * len(levels))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True, transparency=bytes(levels.tolist()))
+    return buffer.getvalue()

@@ -25,6 +25,19 @@ from typing import Any
 __all__ = ["Preset", "PRESETS", "get_preset", "match_column", "match_layer"]
 
 _OGL = "Open Government Licence v3.0"
+#: Columns of OS Code-Point Open's CSV files, which have no header row.
+_CODE_POINT_COLUMNS = (
+    "Postcode",
+    "Positional_quality_indicator",
+    "Eastings",
+    "Northings",
+    "Country_code",
+    "NHS_regional_HA_code",
+    "NHS_HA_code",
+    "Admin_county_code",
+    "Admin_district_code",
+    "Admin_ward_code",
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +57,9 @@ class Preset:
         name, in order of preference (full, case-insensitive match).
     layer : tuple of str
         Regular expressions of the layer name inside a multi-layer file.
-    options, values, units, nodata, variable
-        Defaults for the layer keys of the same names.
+    options, values, units, nodata, variable, crs
+        Defaults for the layer keys of the same names (``crs`` for files that
+        carry none, such as CSV point tables).
     table : bool
         True for attribute tables (CSV) joined to a boundary layer by code.
     source_url, licence, attribution : str
@@ -64,6 +78,7 @@ class Preset:
     units: str | None = None
     nodata: float | None = None
     variable: str | None = None
+    crs: str | None = None
     table: bool = False
     source_url: str = ""
     licence: str = _OGL
@@ -247,6 +262,40 @@ PRESETS: dict[str, Preset] = {
             attribution="Contains OS data © Crown copyright and database right.",
             checked="identifier, name1, form (inlandRiver, tidalRiver, canal, lake), length "
             "from the product schema as given in the issue; GeoPackage spellings assumed.",
+        ),
+        Preset(
+            name="ons_postcode_directory",
+            kind="postcodes",
+            title="ONS Postcode Directory (ONSPD), CSV",
+            fields={"postcode": (r"pcds", r"pcd"), "terminated": (r"doterm",)},
+            options={"x": "long", "y": "lat"},
+            crs="EPSG:4326",
+            source_url="https://geoportal.statistics.gov.uk/ (search 'ONS Postcode Directory')",
+            attribution="Source: Office for National Statistics licensed under the Open "
+            "Government Licence v.3.0. Contains OS data © Crown copyright and database right. "
+            "Contains Royal Mail data © Royal Mail copyright and database right. Contains "
+            "GeoPlace data © Local Government Information House Limited copyright and database "
+            "right.",
+            checked="Header pcd, pcd2, pcds, dointr, doterm, usertype, oseast1m, osnrth1m, "
+            "osgrdind, ..., lat, long confirmed from public code reading ONSPD and NSPL CSVs "
+            "(2008-2025 releases). lat/long (WGS 84) rather than oseast1m/osnrth1m, which are "
+            "Irish Grid for Northern Ireland; postcodes with no grid reference (lat 99.999999) "
+            "are dropped; terminated postcodes (doterm set) are left out of the map's search.",
+        ),
+        Preset(
+            name="os_code_point_open",
+            kind="postcodes",
+            title="OS Code-Point Open, CSV (one file per postcode area, no header row)",
+            fields={"postcode": (r"Postcode",)},
+            options={"x": "Eastings", "y": "Northings", "columns": list(_CODE_POINT_COLUMNS)},
+            crs="EPSG:27700",
+            source_url="https://osdatahub.os.uk/downloads/open/CodePointOpen",
+            attribution="Contains OS data © Crown copyright and database right. Contains Royal "
+            "Mail data © Royal Mail copyright and database right. Contains National Statistics "
+            "data © Crown copyright and database right.",
+            checked="Data/CSV/<area>.csv rows such as '\"N1 0AA\",10,530626,183961,...' (no "
+            "header; names from Doc/Code-Point_Open_Column_Headers.csv) confirmed from public "
+            "code reading the product; eastings and northings in British National Grid.",
         ),
         Preset(
             name="desnz_heat_network_zones",
