@@ -45,6 +45,7 @@ from coventry_geo._distributed_zonal import (
     reduce_tile,
     zone_pixels,
 )
+from coventry_geo._extras import import_extra
 from coventry_geo._zonal_grid import ZoneGrid
 from coventry_geo.errors import CoventryGeoError, LayerSchemaError, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import _warn_unjudged, residence_access
@@ -79,6 +80,7 @@ logger = logging.getLogger(__name__)
 
 #: Rows per raster tile (rounded up to whole strips of block rows).
 DEFAULT_TILE_ROWS = 4096
+_FEATURE = "Running on a Dask cluster (--workers, --scheduler)"
 #: Residences per ANGSt chunk.
 DEFAULT_CHUNK_SIZE = 100_000
 
@@ -112,7 +114,8 @@ def cluster(
         Neither or both of ``scheduler`` and ``workers`` given, ``workers`` below 1,
         or the scheduler cannot be reached within ``timeout``.
     """
-    from distributed import Client, LocalCluster
+    dask = import_extra("distributed", extra="distributed", feature=_FEATURE)
+    Client, LocalCluster = dask.Client, dask.LocalCluster  # noqa: N806
 
     if (scheduler is None) == (workers is None):
         msg = "cluster: give exactly one of scheduler= (an address) or workers= (a number)."

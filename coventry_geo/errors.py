@@ -28,6 +28,7 @@ __all__ = [
     "OutputError",
     "StrictRunError",
     "FetchError",
+    "MissingDependencyError",
     "CoventryGeoWarning",
     "InvalidGeometryWarning",
     "PartialCoverageWarning",
@@ -125,6 +126,10 @@ class StrictRunError(CoventryGeoError, ValueError):
 
 class FetchError(CoventryGeoError, OSError):
     """A dataset could not be downloaded or did not validate after download."""
+
+
+class MissingDependencyError(CoventryGeoError, ImportError):
+    """A feature needs an optional dependency (an extra) that is not installed."""
 
 
 class CoventryGeoWarning(UserWarning):

@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-import rioxarray  # noqa: F401  registers the .rio accessor
-import xarray as xr
 from pyproj import CRS
 
+from coventry_geo._extras import import_extra
 from coventry_geo.errors import LayerReadError, LayerSchemaError, RasterNodataError
 from coventry_geo.layers._checks import check_file
 
@@ -35,6 +34,12 @@ if TYPE_CHECKING:
     from coventry_geo.manifest import LayerSpec
 
 __all__ = ["open_gridded"]
+
+_FEATURE = "Reading gridded NetCDF projections"
+xr = import_extra("xarray", extra="netcdf", feature=_FEATURE)
+import_extra("rioxarray", extra="netcdf", feature=_FEATURE)  # registers the .rio accessor
+import_extra("netCDF4", extra="netcdf", feature=_FEATURE)
+import_extra("dask", extra="netcdf", feature=_FEATURE)  # lazy chunks of open_dataset
 
 logger = logging.getLogger(__name__)
 
