@@ -60,13 +60,16 @@ def safe_resolve(path: str | Path, *, what: str = "output folder") -> Path:
         If resolving meets a symbolic link loop or a folder that cannot be read.
     """
     try:
-        return Path(path).expanduser().resolve()
+        resolved = Path(path).expanduser().resolve()
+        if resolved.is_symlink():  # Python >= 3.13 leaves a loop unresolved: stat raises ELOOP
+            resolved.stat()
     except (RuntimeError, OSError) as exc:  # Python < 3.13 raises RuntimeError for loops
         msg = (
             f"{what} {path}: cannot be resolved ({exc}): a symbolic link loop, or a folder "
             "that cannot be read. Fix: give a real folder path."
         )
         raise OutputError(msg, path=path) from exc
+    return resolved
 
 
 def write_marker(folder: Path, study_code: str) -> Path:
