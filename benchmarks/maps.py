@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from coventry_geo import open_study, run_study  # noqa: E402
 from coventry_geo.demo import generate_demo  # noqa: E402
-from coventry_geo.pipeline import _map_inputs  # noqa: E402
+from coventry_geo.run.pipeline import _map_inputs  # noqa: E402
 from tests.browser import open_page  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "maps"

@@ -17,7 +17,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 from coventry_geo.errors import CoventryGeoError  # noqa: E402
-from coventry_geo.pipeline import RunResult, run_study, ward_table  # noqa: E402
+from coventry_geo.run.pipeline import RunResult, run_study, ward_table  # noqa: E402
 from coventry_geo.study import Study, open_study  # noqa: E402
 from coventry_geo.validation import ValidationReport, validate_study  # noqa: E402
 

@@ -9,7 +9,7 @@ single-threaded worker processes (``--workers N``).
   sent), computes the runs of the zones touching its tile and reduces the tile to
   partial results per zone, which the client merges. The results are identical
   to :func:`coventry_geo.zonal.raster_zonal_stats` (see
-  :mod:`coventry_geo._distributed_zonal`).
+  :mod:`coventry_geo.zonal.dask_backend`).
 * :func:`residence_access_distributed` splits the residences into spatial chunks
   and runs :func:`coventry_geo.indicators.greenspace.residence_access` on each
   chunk on a worker, with the sites, access points and network scattered once;
@@ -36,17 +36,7 @@ import pandas as pd
 import shapely
 
 from coventry_geo._client import use_client
-from coventry_geo._distributed_zonal import (
-    ReducerSpec,
-    TileTask,
-    as_task_path,
-    merge_tiles,
-    plan_tiles,
-    reduce_tile,
-    zone_pixels,
-)
 from coventry_geo._extras import import_extra
-from coventry_geo._zonal_grid import ZoneGrid
 from coventry_geo.errors import CoventryGeoError, LayerSchemaError, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import _warn_unjudged, residence_access
 
@@ -63,6 +53,16 @@ from coventry_geo.zonal import (
     _table,
     _zones_window,
 )
+from coventry_geo.zonal.dask_backend import (
+    ReducerSpec,
+    TileTask,
+    as_task_path,
+    merge_tiles,
+    plan_tiles,
+    reduce_tile,
+    zone_pixels,
+)
+from coventry_geo.zonal.grid import ZoneGrid
 
 if TYPE_CHECKING:
     from distributed import Client

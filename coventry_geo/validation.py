@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from coventry_geo.errors import CoventryGeoWarning, LayerError
+from coventry_geo.layers.official.lookups import read_ward_lookup
 from coventry_geo.layers.raster import RasterLayer, open_raster_layer
 from coventry_geo.layers.vector import read_vector_layer
-from coventry_geo.official.lookups import read_ward_lookup
 from coventry_geo.study import Study
 
 __all__ = ["LayerCheck", "ValidationReport", "validate_study"]

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from coventry_geo import open_study, run_study
-from coventry_geo._lock import output_lock
-from coventry_geo._owned import write_marker
 from coventry_geo.cli import cli
+from coventry_geo.run.folders import write_marker
+from coventry_geo.run.lock import output_lock
 
 #: Runs the command line with one function replaced by "touch a flag file, then sleep".
 _STALLED_RUN = """
@@ -68,7 +68,7 @@ def test_run_killed_while_writing_outputs_leaves_previous_outputs(tiny_study, tm
     out = run_study(open_study(manifest)).out_dir
     before = _hashes(out)
     args = ["run", str(manifest), "--force"]
-    code = _kill_when_stalled(tmp_path, "coventry_geo.pipeline", "_write_maps", args)
+    code = _kill_when_stalled(tmp_path, "coventry_geo.run.pipeline", "_write_maps", args)
     assert code == -signal.SIGKILL
     assert list(tmp_path.glob(".staging-out-*"))  # killed mid-write
     assert _hashes(out) == before
@@ -81,7 +81,7 @@ def test_run_killed_while_writing_outputs_leaves_previous_outputs(tiny_study, tm
 def test_run_killed_while_storing_a_cache_entry_leaves_the_cache_usable(tiny_study, tmp_path):
     manifest = tiny_study()
     args = ["run", str(manifest)]
-    code = _kill_when_stalled(tmp_path, "coventry_geo.cache", "_write_parts", args)
+    code = _kill_when_stalled(tmp_path, "coventry_geo.run.cache", "_write_parts", args)
     assert code == -signal.SIGKILL
     cache = tmp_path / ".coventry_geo_cache" / "tiny"
     assert any((cache / "tmp").iterdir())  # a half-written entry, outside steps/
@@ -119,7 +119,7 @@ def test_second_run_on_a_locked_output_folder_is_refused(tiny_study, tmp_path):
 
 def test_lock_is_released_by_a_killed_run(tiny_study, tmp_path):
     manifest = tiny_study()
-    _kill_when_stalled(tmp_path, "coventry_geo.pipeline", "_write_maps", ["run", str(manifest)])
+    _kill_when_stalled(tmp_path, "coventry_geo.run.pipeline", "_write_maps", ["run", str(manifest)])
     with output_lock(tmp_path / "out"):
         pass  # would raise OutputError if the dead run still held it
 

@@ -189,7 +189,7 @@ def test_windows_at_fractional_offsets_hold_every_pixel_gdal_burns(
 
 
 def test_a_raster_a_worker_cannot_read_is_a_clear_picklable_error(tmp_path: Path) -> None:
-    from coventry_geo._distributed_zonal import ReducerSpec, TileTask, reduce_tile
+    from coventry_geo.zonal.dask_backend import ReducerSpec, TileTask, reduce_tile
 
     spec = ReducerSpec(want_minmax=True, hist_range=None, collect_values=False)
     zones = _zones()

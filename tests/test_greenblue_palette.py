@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coventry_geo._demo_land import GREENSPACE_TYPES
+from coventry_geo.demo.land import GREENSPACE_TYPES
 from coventry_geo.maps._greenblue_palette import (
     BLUE_COLOURS,
     BLUE_LABELS,

@@ -389,7 +389,7 @@ def test_without_postcodes_the_search_does_not_promise_them(layers, tmp_path) ->
 def test_last_updated_is_the_run_date_or_source_date_epoch(monkeypatch) -> None:
     from datetime import UTC, datetime
 
-    from coventry_geo.pipeline import _release_date
+    from coventry_geo.run.pipeline import _release_date
 
     started = datetime(2026, 3, 14, 23, 59, tzinfo=UTC)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 import shapely
 
-from coventry_geo._greenspace_distance import BoundaryIndex, boundary_pieces
 from coventry_geo.columns import column_info
 from coventry_geo.errors import LayerSchemaError, ManifestError, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import (
@@ -18,6 +17,7 @@ from coventry_geo.indicators.greenspace import (
     site_access_points,
     ward_access,
 )
+from coventry_geo.indicators.greenspace.distance import BoundaryIndex, boundary_pieces
 from coventry_geo.standards import load_standard
 
 CRS = 27700

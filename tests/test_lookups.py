@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from coventry_geo.cli import cli
 from coventry_geo.errors import LayerSchemaError, ManifestError
 from coventry_geo.evidence import compute_evidence
-from coventry_geo.evidence._context import Context
+from coventry_geo.evidence.context import Context
 from coventry_geo.geography import best_fit_lookup
+from coventry_geo.layers.official.presets import PRESETS, match_column
 from coventry_geo.manifest import read_manifest
-from coventry_geo.official.presets import PRESETS, match_column
 from coventry_geo.study import open_study
 from tests.conftest import X0, Y0, _toml
 

@@ -90,7 +90,7 @@ def test_ward_layer_must_be_of_kind_wards(tiny_study):
 
 
 def test_unknown_setting_keys_are_refused_with_the_closest(tiny_study):
-    from coventry_geo.settings import study_settings
+    from coventry_geo.manifest.settings import study_settings
 
     unknown = r"unknown key\(s\) in \[settings\]: 'canopy_target' .did you mean 'canopy_target_pct'"
     with pytest.raises(ManifestError, match=unknown):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from coventry_geo._manifest_keys import LAYER_KEYS, STUDY_KEYS, Bounds
 from coventry_geo.manifest import read_manifest
-from coventry_geo.settings import settings_problems
+from coventry_geo.manifest.keys import LAYER_KEYS, STUDY_KEYS, Bounds
+from coventry_geo.manifest.settings import settings_problems
 from tests.cli import assert_ok, assert_refused, run_cli
 
 HEAT = {"kind": "heat", "path": "heat.tif"}
@@ -186,8 +186,8 @@ def test_code_made_from_the_name_is_a_slug(tiny_study):
 def test_docs_list_every_key_and_setting():
     from dataclasses import fields
 
-    from coventry_geo._manifest_keys import JOIN_KEYS, LOOKUP_KEYS
-    from coventry_geo.settings import SECTIONS, Settings
+    from coventry_geo.manifest.keys import JOIN_KEYS, LOOKUP_KEYS
+    from coventry_geo.manifest.settings import SECTIONS, Settings
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "manifest.md").read_text()
     keys = {*STUDY_KEYS, *LAYER_KEYS, *JOIN_KEYS, *LOOKUP_KEYS}

@@ -74,9 +74,9 @@ def test_notebook_uses_only_the_public_api(path: Path) -> None:
 
 def test_private_names_are_found() -> None:
     source = (
-        "from coventry_geo._zonal_grid import grid\n"
+        "from coventry_geo.zonal.grid import grid\n"
         "from coventry_geo.maps import _page\n"
-        "import coventry_geo._demo_city\n"
+        "import coventry_geo.demo.city\n"
         "study._vectors\n"
         "x.__class__\n"
     )

@@ -18,11 +18,11 @@ import xarray as xr
 from pyproj import CRS
 
 from coventry_geo.errors import LayerSchemaError, ManifestError
+from coventry_geo.layers.official.gridded import open_gridded
+from coventry_geo.layers.official.presets import PRESETS
 from coventry_geo.layers.raster import open_raster_layer
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import read_manifest
-from coventry_geo.official.gridded import open_gridded
-from coventry_geo.official.presets import PRESETS
 from coventry_geo.study import open_study
 from tests.conftest import X0, Y0, _toml, write_raster
 

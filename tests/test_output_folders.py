@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coventry_geo._owned import MARKER, foreign_entries, remove_owned, write_marker
-from coventry_geo.outputs import staged_output_dir
+from coventry_geo.run.folders import MARKER, foreign_entries, remove_owned, write_marker
+from coventry_geo.run.outputs import staged_output_dir
 from tests.cli import assert_ok, assert_refused, run_cli, snapshot
 
 #: Random foreign folders tried as --out by the property test (each in a new process).
@@ -272,7 +272,7 @@ def test_a_foreign_cache_folder_is_refused(tiny_study, tmp_path):
 
 
 def test_remove_owned_keeps_what_the_run_did_not_write(tmp_path, caplog):
-    logging.getLogger("coventry_geo._owned").addHandler(caplog.handler)
+    logging.getLogger("coventry_geo.run.folders").addHandler(caplog.handler)
     folder = tmp_path / ".retired-out-1234"
     (folder / "maps").mkdir(parents=True)
     write_marker(folder, "tiny")

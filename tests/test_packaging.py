@@ -101,7 +101,7 @@ def test_workers_without_the_distributed_extra_is_bad_input(tiny_study, tmp_path
 def test_gridded_projections_without_the_netcdf_extra_name_the_extra(tmp_path):
     code = (
         "from coventry_geo.errors import MissingDependencyError\n"
-        "try:\n    import coventry_geo.official.gridded\n"
+        "try:\n    import coventry_geo.layers.official.gridded\n"
         "except MissingDependencyError as exc:\n    print('refused:', exc)\n"
     )
     result = _without("xarray", code, cwd=tmp_path)
@@ -110,7 +110,7 @@ def test_gridded_projections_without_the_netcdf_extra_name_the_extra(tmp_path):
 
 
 def test_the_demo_needs_no_extra(tmp_path):
-    code = "import coventry_geo, coventry_geo.demo, coventry_geo.pipeline\nprint('ok')"
+    code = "import coventry_geo, coventry_geo.demo, coventry_geo.run.pipeline\nprint('ok')"
     for module in ("distributed", "dask", "xarray"):
         result = _without(module, code, cwd=tmp_path)
         assert result.stdout.strip() == "ok", result.stderr

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from coventry_geo._demo_city import HOMES_PER_POSTCODE, postcode_table
 from coventry_geo.demo import DEMO_SEED, build_tables
+from coventry_geo.demo.city import HOMES_PER_POSTCODE, postcode_table
 from coventry_geo.errors import LayerSchemaError
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import read_manifest
@@ -67,7 +67,7 @@ def test_onspd_upper_case_headers(tiny_study):
 
 @pytest.mark.parametrize("header", [False, True], ids=["as-published", "with-header-row"])
 def test_code_point_open_csv(tiny_study, header):
-    from coventry_geo.official.presets import PRESETS
+    from coventry_geo.layers.official.presets import PRESETS
 
     first = ",".join(PRESETS["os_code_point_open"].options["columns"]) + "\n" if header else ""
     spec, gdf = _postcode_layer(tiny_study, "cv.csv", first + CODE_POINT, "os_code_point_open")

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from coventry_geo import __version__, open_study, run_study
 from coventry_geo.cli import cli
 from coventry_geo.errors import MissingLayerWarning
-from coventry_geo.provenance import RUN_ID_KEY
+from coventry_geo.run.provenance import RUN_ID_KEY
 
 
 def _sha(path):

@@ -14,7 +14,7 @@ import pytest
 
 from coventry_geo.errors import InvalidGeometryWarning, LayerSchemaError, MissingLayerWarning
 from coventry_geo.evidence import compute_evidence
-from coventry_geo.evidence._context import Context
+from coventry_geo.evidence.context import Context
 from coventry_geo.geography import best_fit_lookup, compare_lookups
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import LayerSpec

@@ -13,9 +13,9 @@ import pytest
 import shapely
 
 from coventry_geo import open_study, run_study
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 from coventry_geo.maps._html import deterministic_ids
-from coventry_geo.pipeline import default_cache_dir
+from coventry_geo.run.pipeline import default_cache_dir
 from tests.cli import assert_ok, refuse_constant, run_cli
 from tests.conftest import X0, Y0
 

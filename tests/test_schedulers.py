@@ -76,7 +76,7 @@ def test_usage_errors_are_json_too(tiny_study, tmp_path):
 def test_an_internal_error_is_exit_1_and_json(tiny_study, tmp_path):
     manifest = tiny_study()
     script = (
-        "import sys, coventry_geo.pipeline as p\n"
+        "import sys, coventry_geo.run.pipeline as p\n"
         "def boom(*a, **k): raise RuntimeError('simulated bug')\n"
         "p._write_maps = boom\n"
         "from coventry_geo.cli import main\n"
@@ -161,7 +161,7 @@ def test_package_and_runs_work_without_fcntl(tiny_study, tmp_path):
 def test_lock_without_fcntl_refuses_a_second_run_and_survives_a_kill(tiny_study, tmp_path):
     manifest = tiny_study()
     hold = (
-        "import time\nfrom coventry_geo._lock import output_lock\n"
+        "import time\nfrom coventry_geo.run.lock import output_lock\n"
         "with output_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(300)\n"
     )
     holder = _without_fcntl(hold, tmp_path / "out", cwd=tmp_path)

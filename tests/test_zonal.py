@@ -17,8 +17,6 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from coventry_geo import zonal
-from coventry_geo._zonal_grid import ZoneGrid, burn_zone_grid, pixel_window
-from coventry_geo._zonal_reduce import count_true_runs
 from coventry_geo.errors import LayerCRSError, LayerExtentError, LayerSchemaError
 from coventry_geo.zonal import (
     ZoneGridCache,
@@ -27,6 +25,8 @@ from coventry_geo.zonal import (
     raster_zonal_stats,
     sample_raster_at_points,
 )
+from coventry_geo.zonal.grid import ZoneGrid, burn_zone_grid, pixel_window
+from coventry_geo.zonal.reduce import count_true_runs
 from tests.conftest import X0, Y0, tiny_residences, tiny_wards, write_raster
 
 # The tiny wards: four 1 km squares, W1 SW, W2 SE, W3 NW, W4 NE; rasters of 10 m pixels

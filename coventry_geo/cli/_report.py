@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 from coventry_geo.cli.options import SUMMARY_LOGGER, log_format
 from coventry_geo.errors import CoventryGeoError
 
 if TYPE_CHECKING:
-    from coventry_geo.pipeline import RunResult
+    from coventry_geo.run.pipeline import RunResult
 
 __all__ = ["exit_status", "log_run_summary", "report_error"]
 

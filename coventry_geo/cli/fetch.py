@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from coventry_geo.fetch import BASE_URL_ENV, DATASETS, fetch_from_manifest
+from coventry_geo.layers.official.fetch import BASE_URL_ENV, DATASETS, fetch_from_manifest
 from coventry_geo.manifest import read_manifest
 
 __all__ = ["fetch"]

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import click
 
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 
 __all__ = [
     "SUMMARY_LOGGER",

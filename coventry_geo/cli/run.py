@@ -13,7 +13,7 @@ import click
 
 from coventry_geo.cli._report import log_run_summary, report_error
 from coventry_geo.cli.options import is_quiet, log_options
-from coventry_geo.pipeline import RunResult, run_study
+from coventry_geo.run.pipeline import RunResult, run_study
 from coventry_geo.study import open_study
 
 __all__ = ["run", "run_reported"]
@@ -118,7 +118,7 @@ def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) 
     manifest : str or Path
     out_dir : Path or None, keyword-only
     **options
-        Passed to :func:`~coventry_geo.pipeline.run_study`.
+        Passed to :func:`~coventry_geo.run.pipeline.run_study`.
 
     Returns
     -------

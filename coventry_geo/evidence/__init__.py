@@ -9,7 +9,7 @@ only decides which to call with which layers and collects the results.
 Each of those is a *step* (``wards``, ``family:<name>``, ``small_areas``)
 with a cache key made of the hashes of the layer files it reads, the manifest
 parts it reads and the keys of the steps it uses (:func:`plan_evidence`), so
-that a :class:`~coventry_geo.steps.StepRunner` with a cache recomputes only
+that a :class:`~coventry_geo.run.steps.StepRunner` with a cache recomputes only
 the steps whose inputs changed.
 """
 
@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from coventry_geo.cache import CachedResult
-from coventry_geo.evidence._context import Context, Evidence, Family, FamilyResult
-from coventry_geo.steps import StepRunner
+from coventry_geo.evidence.context import Context, Evidence, Family, FamilyResult
+from coventry_geo.run.cache import CachedResult
+from coventry_geo.run.steps import StepRunner
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -12,7 +12,7 @@ import pandas as pd
 
 from coventry_geo._lazy import lazy_import
 from coventry_geo.errors import ManifestError
-from coventry_geo.evidence._context import (
+from coventry_geo.evidence.context import (
     Context,
     Evidence,
     Family,

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coventry_geo._lazy import lazy_import
-from coventry_geo.evidence._context import (
+from coventry_geo.evidence.context import (
     Context,
     Evidence,
     Family,

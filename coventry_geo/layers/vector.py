@@ -30,14 +30,14 @@ from coventry_geo.errors import (
     LayerSchemaError,
 )
 from coventry_geo.layers._checks import check_crs_matches_coordinates, check_file, layer_crs
+from coventry_geo.layers.official.presets import match_layer
+from coventry_geo.layers.official.tables import join_tables, resolve_fields
 from coventry_geo.layers.schemas import (
     FLOOD_ZONE_VALUES,
     LAYER_SCHEMAS,
     RISK_BAND_VALUES,
     LayerSchema,
 )
-from coventry_geo.official.presets import match_layer
-from coventry_geo.official.tables import join_tables, resolve_fields
 
 if TYPE_CHECKING:
     from coventry_geo.manifest import LayerSpec

@@ -78,7 +78,7 @@ def layer_credit(spec: LayerSpec) -> LayerCredit:
     -------
     LayerCredit
     """
-    from coventry_geo.official.presets import PRESETS
+    from coventry_geo.layers.official.presets import PRESETS
 
     preset = PRESETS.get(spec.preset or "")
     title = spec.description or (preset.title if preset else "") or spec.name

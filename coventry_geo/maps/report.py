@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
+    from coventry_geo.manifest.settings import Settings
     from coventry_geo.maps.static import ReportMap
-    from coventry_geo.settings import Settings
 
 __all__ = [
     "MapOptions",

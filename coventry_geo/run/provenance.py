@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coventry_geo import __version__
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 from coventry_geo.layers._checks import file_sha256
 
 if TYPE_CHECKING:
-    from coventry_geo.cache import FileHashes
+    from coventry_geo.run.cache import FileHashes
     from coventry_geo.study import Study
 
 __all__ = [

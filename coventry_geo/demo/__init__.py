@@ -32,12 +32,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from coventry_geo import _demo_city as city
-from coventry_geo import _demo_land as land
-from coventry_geo import _demo_rasters as rasters
-from coventry_geo import _demo_water as water
+from coventry_geo.demo import city, land, rasters, water
 from coventry_geo.errors import OutputError
-from coventry_geo.outputs import gpkg_timestamp
+from coventry_geo.run.outputs import gpkg_timestamp
 
 __all__ = ["generate_demo", "DEMO_CRS", "DEMO_SEED"]
 

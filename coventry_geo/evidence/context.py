@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from coventry_geo.settings import Settings, study_settings
+from coventry_geo.manifest.settings import Settings, study_settings
 
 if TYPE_CHECKING:
     from coventry_geo.study import Study
@@ -121,7 +121,7 @@ class Context:
         fit (:func:`coventry_geo.geography.best_fit_lookup`).
         """
         from coventry_geo.geography import best_fit_lookup
-        from coventry_geo.official.lookups import read_ward_lookup
+        from coventry_geo.layers.official.lookups import read_ward_lookup
 
         lookup = self.study.spec(self.study.layer_name("small_areas")).ward_lookup
         if lookup is None:

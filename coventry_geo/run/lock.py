@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 from coventry_geo.errors import OutputError
 
 __all__ = ["lock_path", "output_lock"]

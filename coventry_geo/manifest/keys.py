@@ -9,9 +9,9 @@ values of the wrong type (naming the key, the value and the expected type).
 TOML types are taken as written: ``"false"`` is text, not a boolean, and
 ``"1"`` is text, not a number.
 
-The contents of ``[settings]`` are declared in :mod:`coventry_geo.settings`,
+The contents of ``[settings]`` are declared in :mod:`coventry_geo.manifest.settings`,
 those of ``[maps]`` in :mod:`coventry_geo.maps.report` and those of
-``[fetch]`` in :mod:`coventry_geo.fetch`.
+``[fetch]`` in :mod:`coventry_geo.layers.official.fetch`.
 """
 
 from __future__ import annotations

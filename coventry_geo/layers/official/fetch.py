@@ -41,13 +41,13 @@ from typing import TYPE_CHECKING, Any
 import pyogrio
 from pyproj import CRS
 
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 from coventry_geo.errors import CoventryGeoError, FetchError
 from coventry_geo.layers._checks import file_sha256
+from coventry_geo.layers.official.presets import PRESETS
+from coventry_geo.layers.official.tables import resolve_fields
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import LayerSpec
-from coventry_geo.official.presets import PRESETS
-from coventry_geo.official.tables import resolve_fields
 
 if TYPE_CHECKING:
     from coventry_geo.manifest import Manifest

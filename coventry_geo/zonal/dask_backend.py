@@ -30,12 +30,12 @@ import shapely
 from rasterio.windows import Window
 from rasterio.windows import bounds as window_bounds
 
-from coventry_geo._zonal_grid import ZoneGrid, burn_zone_grid
-from coventry_geo._zonal_reduce import StripReducer
 from coventry_geo.errors import CoventryGeoError, LayerError
 
 # The single-process engine's private steps, reused so that both paths stay one engine.
 from coventry_geo.zonal import _env, _open, _stream, _strips, _ZonePlan
+from coventry_geo.zonal.grid import ZoneGrid, burn_zone_grid
+from coventry_geo.zonal.reduce import StripReducer
 
 if TYPE_CHECKING:
     from affine import Affine

@@ -25,9 +25,9 @@ from scipy.special import expit, ndtri
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from coventry_geo._demo_city import CENTRE
-from coventry_geo._demo_land import GREENSPACE_TYPES
-from coventry_geo._demo_shapes import stream
+from coventry_geo.demo.city import CENTRE
+from coventry_geo.demo.land import GREENSPACE_TYPES
+from coventry_geo.demo.shapes import stream
 
 __all__ = [
     "CANOPY_TARGET",

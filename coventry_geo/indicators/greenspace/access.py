@@ -2,7 +2,7 @@
 
 Distances are exact straight-line distances: to a site's boundary (0 inside it)
 for sites without access points, and to the nearest access point for sites with
-them. Boundary distances come from :mod:`coventry_geo._greenspace_distance` (an STRtree
+them. Boundary distances come from :mod:`coventry_geo.indicators.greenspace.distance` (an STRtree
 over short boundary pieces);
 access-point distances from a k-d tree (exact for points).
 """
@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from coventry_geo._greenspace_distance import BoundaryIndex, boundary_pieces
+from coventry_geo.indicators.greenspace.distance import BoundaryIndex, boundary_pieces
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

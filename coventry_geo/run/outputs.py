@@ -5,7 +5,7 @@ into place only when the whole run has succeeded (:func:`staged_output_dir`).
 A run that fails or is killed leaves the previous outputs untouched; the
 next run removes stale staging folders and restores a folder left half-swapped.
 Only folders the toolkit wrote are ever replaced or deleted
-(:mod:`coventry_geo._owned`).
+(:mod:`coventry_geo.run.folders`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coventry_geo._owned import (
+from coventry_geo.errors import OutputError
+from coventry_geo.run.folders import (
     check_replaceable,
     is_marked,
     newest,
@@ -26,8 +27,7 @@ from coventry_geo._owned import (
     remove_owned,
     write_marker,
 )
-from coventry_geo.errors import OutputError
-from coventry_geo.provenance import RUN_ID_KEY
+from coventry_geo.run.provenance import RUN_ID_KEY
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,9 +54,9 @@ def staged_output_dir(out_dir: str | Path, *, study_code: str) -> Iterator[Path]
     ----------
     out_dir : str or Path
         The final output folder; checked with
-        :func:`~coventry_geo._owned.check_replaceable` before this is called.
+        :func:`~coventry_geo.run.folders.check_replaceable` before this is called.
     study_code : str, keyword-only
-        Written into the folder's marker (:data:`~coventry_geo._owned.MARKER`).
+        Written into the folder's marker (:data:`~coventry_geo.run.folders.MARKER`).
 
     Yields
     ------
@@ -177,7 +177,7 @@ def write_ward_table(
     stem : str, keyword-only
         File name without extension.
     run_id : str, optional, keyword-only
-        Written into the GeoPackage's metadata (:data:`~coventry_geo.provenance.RUN_ID_KEY`).
+        Written into the GeoPackage's metadata (:data:`~coventry_geo.run.provenance.RUN_ID_KEY`).
 
     Returns
     -------

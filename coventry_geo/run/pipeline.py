@@ -5,14 +5,14 @@ indicator family is a plain function of the layers it needs (in
 :mod:`coventry_geo.indicators`) that a notebook can call alone; this module
 calls the families whose layers the study has, assembles the ward table, the
 city summary and the extra tables, and writes them atomically
-(:mod:`coventry_geo.outputs`).
+(:mod:`coventry_geo.run.outputs`).
 
 Runs are incremental: every step (each family, the small-area table, the maps,
 the green-and-blue site) is cached under a key made of the hashes of its
-inputs (:mod:`coventry_geo.cache`), so a rerun recomputes only what changed,
+inputs (:mod:`coventry_geo.run.cache`), so a rerun recomputes only what changed,
 and a rerun with nothing changed leaves the output folder as it is. Each run
-writes its provenance (:mod:`coventry_geo.provenance`) and holds a lock on
-its output folder (:mod:`coventry_geo._lock`).
+writes its provenance (:mod:`coventry_geo.run.provenance`) and holds a lock on
+its output folder (:mod:`coventry_geo.run.lock`).
 """
 
 from __future__ import annotations
@@ -32,17 +32,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from coventry_geo._json import strict_dumps
-from coventry_geo._lock import output_lock
-from coventry_geo._owned import check_replaceable, safe_resolve
-from coventry_geo.cache import (
-    CachedResult,
-    FileHashes,
-    StepCache,
-    canonical_json,
-    check_cache_dir,
-)
-from coventry_geo.cache import default_cache_dir as _default_cache_dir
+from coventry_geo._files import strict_dumps
 from coventry_geo.errors import OutputError, StrictRunError
 from coventry_geo.evidence import (
     Evidence,
@@ -54,14 +44,25 @@ from coventry_geo.evidence import (
     ward_table,
 )
 from coventry_geo.layers._checks import file_sha256
-from coventry_geo.outputs import (
+from coventry_geo.manifest.settings import study_settings
+from coventry_geo.run.cache import (
+    CachedResult,
+    FileHashes,
+    StepCache,
+    canonical_json,
+    check_cache_dir,
+)
+from coventry_geo.run.cache import default_cache_dir as _default_cache_dir
+from coventry_geo.run.folders import check_replaceable, safe_resolve
+from coventry_geo.run.lock import output_lock
+from coventry_geo.run.outputs import (
     gpkg_metadata,
     gpkg_timestamp,
     recover_output_dir,
     staged_output_dir,
     write_ward_table,
 )
-from coventry_geo.provenance import (
+from coventry_geo.run.provenance import (
     environment,
     input_records,
     new_run_id,
@@ -70,8 +71,7 @@ from coventry_geo.provenance import (
     recorded_log_warnings,
     stamp_outputs,
 )
-from coventry_geo.settings import study_settings
-from coventry_geo.steps import StepRecord, StepRunner, replay_warnings, warning_records
+from coventry_geo.run.steps import StepRecord, StepRunner, replay_warnings, warning_records
 
 if TYPE_CHECKING:
     from coventry_geo.study import Study

@@ -1,7 +1,7 @@
 """Run a study's work as cached steps, recording timings, cache hits and warnings.
 
 A :class:`StepRunner` runs one step at a time: it looks the step's key up in
-the :class:`~coventry_geo.cache.StepCache`, and either reads the stored result
+the :class:`~coventry_geo.run.cache.StepCache`, and either reads the stored result
 (replaying the warnings the step issued when it was computed) or computes it,
 records the warnings it issues and stores the result. Every step leaves a
 :class:`StepRecord`, which the run writes to ``run.json``.
@@ -20,7 +20,7 @@ from typing import Any
 
 from coventry_geo import __version__
 from coventry_geo import errors as _errors
-from coventry_geo.cache import CachedResult, FileHashes, StepCache, step_key
+from coventry_geo.run.cache import CachedResult, FileHashes, StepCache, step_key
 
 __all__ = ["StepRecord", "StepRunner", "replay_warnings", "warning_records"]
 

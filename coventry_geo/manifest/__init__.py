@@ -21,12 +21,12 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from coventry_geo._manifest_keys import manifest_problems
 from coventry_geo.errors import ManifestError
+from coventry_geo.layers.official.presets import PRESETS, Preset
 from coventry_geo.layers.schemas import LAYER_SCHEMAS, REPORTING_KINDS
-from coventry_geo.official.presets import PRESETS, Preset
+from coventry_geo.manifest.keys import manifest_problems
+from coventry_geo.manifest.settings import problems_message, settings_problems
 from coventry_geo.publisher import SiteSpec, data_date, site_spec
-from coventry_geo.settings import problems_message, settings_problems
 
 __all__ = ["Manifest", "StudySpec", "LayerSpec", "JoinSpec", "read_manifest", "DATA_DIR_ENV"]
 
@@ -138,7 +138,7 @@ class LayerSpec:
         (``None``: the kind's default, see :attr:`repairs`).
     preset : str or None
         Name of the official-dataset preset the layer follows
-        (:data:`coventry_geo.official.presets.PRESETS`).
+        (:data:`coventry_geo.layers.official.presets.PRESETS`).
     field_patterns : dict of str to tuple of str
         From the preset, for fields not given explicitly: patterns of the
         published column names, resolved against the file when it is read.
@@ -224,7 +224,7 @@ class Manifest:
         The ``[maps]`` table (map options).
     fetch : dict
         The ``[fetch]`` table: downloads ``coventry-geo fetch`` can make
-        (checked by :mod:`coventry_geo.fetch`).
+        (checked by :mod:`coventry_geo.layers.official.fetch`).
     site : SiteSpec
         The ``[site]`` table: publisher, contact, accessibility statement and logo
         of the green-and-blue map.

@@ -25,8 +25,8 @@ import pandas as pd
 
 from coventry_geo.errors import LayerNotFoundError, LayerReadError, LayerSchemaError
 from coventry_geo.layers._checks import file_sha256
+from coventry_geo.layers.official.presets import match_column
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
-from coventry_geo.official.presets import match_column
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -19,8 +19,8 @@ from shapely.affinity import scale
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from coventry_geo._demo_city import CENTRE
-from coventry_geo._demo_shapes import GRID_M, blob, corridor, meander, sample_points, stream
+from coventry_geo.demo.city import CENTRE
+from coventry_geo.demo.shapes import GRID_M, blob, corridor, meander, sample_points, stream
 
 __all__ = [
     "blue_lines",

@@ -17,7 +17,7 @@ from scipy.stats import lognorm
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from coventry_geo._demo_shapes import GRID_M, place_names, sample_points, stream
+from coventry_geo.demo.shapes import GRID_M, place_names, sample_points, stream
 
 __all__ = [
     "CENTRE",

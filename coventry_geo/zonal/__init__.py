@@ -5,9 +5,9 @@ Rasters
     set. The zones are reprojected to the raster's CRS (the raster is never
     resampled), turned once into per-row runs of pixels with pixel-centre
     semantics by a scanline over their edges, and cached
-    (:mod:`coventry_geo._zonal_grid`); the raster is then
+    (:mod:`coventry_geo.zonal.grid`); the raster is then
     read in strips of whole block rows, decoded by GDAL with threads, while the
-    previous strip is reduced run by run (:mod:`coventry_geo._zonal_reduce`).
+    previous strip is reduced run by run (:mod:`coventry_geo.zonal.reduce`).
     Memory stays bounded whatever the raster's size.
 Vectors
     :func:`polygon_area_share` (area of each zone inside a polygon layer),
@@ -36,15 +36,6 @@ from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
 from coventry_geo._client import active_client
-from coventry_geo._zonal_grid import (
-    ZONE_GRID_CACHE,
-    ZoneGrid,
-    ZoneGridCache,
-    burn_zone_grid,
-    pixel_window,
-    zones_key,
-)
-from coventry_geo._zonal_reduce import StripReducer
 from coventry_geo.errors import (
     LayerCRSError,
     LayerExtentError,
@@ -52,6 +43,15 @@ from coventry_geo.errors import (
     LayerReadError,
     LayerSchemaError,
 )
+from coventry_geo.zonal.grid import (
+    ZONE_GRID_CACHE,
+    ZoneGrid,
+    ZoneGridCache,
+    burn_zone_grid,
+    pixel_window,
+    zones_key,
+)
+from coventry_geo.zonal.reduce import StripReducer
 
 if TYPE_CHECKING:
     from rasterio.io import DatasetReader

@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from coventry_geo._json import strict_dumps
+from coventry_geo._files import strict_dumps
 from coventry_geo.errors import OutputError
 from coventry_geo.layers._checks import file_sha256
 

@@ -36,11 +36,16 @@ from rasterio.windows import Window
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from coventry_geo._canopy_patches import PatchBuilder, canopy_mask, tiles, to_map_coordinates
-from coventry_geo._greenspace_sites import group_union
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import LayerCRSError, LayerSchemaError, OutputError
+from coventry_geo.indicators.green_blue.patches import (
+    PatchBuilder,
+    canopy_mask,
+    tiles,
+    to_map_coordinates,
+)
 from coventry_geo.indicators.greenspace import site_attribute
+from coventry_geo.indicators.greenspace.sites import group_union
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from coventry_geo._manifest_keys import (
+from coventry_geo.errors import ManifestError
+from coventry_geo.indicators._zones import NORMALISATIONS
+from coventry_geo.manifest.keys import (
     NUMBER,
     TABLE,
     TEXT_LIST,
@@ -29,8 +31,6 @@ from coventry_geo._manifest_keys import (
     key_problems,
     show_value,
 )
-from coventry_geo.errors import ManifestError
-from coventry_geo.indicators._zones import NORMALISATIONS
 
 __all__ = [
     "GreenspaceSettings",

@@ -20,8 +20,8 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from coventry_geo._demo_city import CENTRE
-from coventry_geo._demo_shapes import GRID_M, blob, corridor, place_names, sample_points, stream
+from coventry_geo.demo.city import CENTRE
+from coventry_geo.demo.shapes import GRID_M, blob, corridor, place_names, sample_points, stream
 
 __all__ = ["GREENSPACE_TYPES", "greenspace_table", "access_point_table", "heat_network_table"]
 

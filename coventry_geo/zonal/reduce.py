@@ -1,7 +1,7 @@
 """Per-run reductions of one strip of raster values, accumulated per zone.
 
 A *run* is a horizontal stretch of pixels of one zone in one row (see
-:mod:`coventry_geo._zonal_grid`). Each strip is reduced run by run with ufunc
+:mod:`coventry_geo.zonal.grid`). Each strip is reduced run by run with ufunc
 ``reduceat`` over contiguous memory, then the (few) run results are added per
 zone with ``bincount``. Three sum kernels, chosen per strip, are all exact:
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from coventry_geo.errors import LayerSchemaError
-from coventry_geo.official.tables import read_mapped_table
+from coventry_geo.layers.official.tables import read_mapped_table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
