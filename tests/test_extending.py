@@ -138,3 +138,76 @@ def test_without_the_module_its_settings_table_is_unknown(air_quality_study, tmp
     manifest = air_quality_study("\n[settings.air_quality]\nguideline_ugm3 = 8.5\n")
     result = _run(recipe, tmp_path / "no_such_folder", "validate", manifest)
     assert_refused(result, "unknown key(s) in [settings]: 'air_quality'")
+
+
+def test_the_built_in_families_run_in_their_declared_order():
+    """The ward table's column order follows this run order (the demo outputs depend on it)."""
+    from coventry_geo.evidence.families import families
+
+    names = [f.name for f in families()]
+    assert names == [
+        *("flood", "surface_water", "heat", "canopy", "heat_networks", "greenspace"),
+        *("green_blue", "deprivation", "equity", "tree_equity", "risk", "cooling"),
+    ]
+
+
+_AFTER_HEAT = """\
+from coventry_geo.evidence.context import Family, FamilyResult
+
+FAMILY = Family(
+    name="hot_homes",
+    kinds=("residences",),
+    needed_for="residents of hot homes",
+    compute=lambda ctx, layers, evidence: FamilyResult(),
+    after=("heat",),
+    order={order},
+)
+"""
+
+
+@pytest.fixture
+def extra_family(tmp_path, monkeypatch):
+    """Add a family module (source text) to the families package for this test only."""
+    from coventry_geo.evidence import families
+
+    folder = tmp_path / "extra_families"
+    folder.mkdir()
+    monkeypatch.setattr(families, "__path__", [*families.__path__, str(folder)])
+
+    def add(name: str, source: str) -> None:
+        (folder / f"{name}.py").write_text(source, encoding="utf-8")
+
+    yield add
+    for name in [m for m in sys.modules if m.startswith(f"{families.__name__}.")]:
+        if Path(sys.modules[name].__file__).parent == folder:
+            del sys.modules[name]
+
+
+def test_a_family_after_another_uses_its_step_or_is_skipped(tiny_study, extra_family):
+    from coventry_geo.evidence import plan_evidence
+    from coventry_geo.study import open_study
+
+    extra_family("hot_homes", _AFTER_HEAT.format(order=95))
+    plan = plan_evidence(open_study(tiny_study()))
+    step = next(s for s in plan.steps if s.name == "family:hot_homes")
+    assert step.after == ("wards", "family:heat")
+    assert [s.name for s in plan.steps].index("family:heat") < plan.steps.index(step)
+    plan = plan_evidence(open_study(tiny_study(layers={"heat": None})))
+    assert "family:hot_homes" not in plan.keys
+    assert plan.skipped["hot_homes"] == "heat not run: residents of hot homes not computed"
+
+
+def test_a_family_placed_before_one_it_uses_is_refused(extra_family):
+    from coventry_geo.evidence.families import families
+
+    extra_family("hot_homes", _AFTER_HEAT.format(order=5))
+    with pytest.raises(ValueError, match="'hot_homes' runs after 'heat', which is not a family"):
+        families()
+
+
+def test_a_module_without_a_family_is_refused(extra_family):
+    from coventry_geo.evidence.families import families
+
+    extra_family("notes", '"""Not a family."""\n')
+    with pytest.raises(TypeError, match=r"families\.notes declares no FAMILY = Family"):
+        families()
