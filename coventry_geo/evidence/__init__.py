@@ -1,10 +1,12 @@
 """Evidence: every indicator family a study's layers allow, assembled.
 
-:func:`compute_evidence` runs the ward-level families (:mod:`.wards`), then,
-where the study has small areas, the small-area table and the families that
-need it (:mod:`.small_areas`: equity, tree equity, composite risk, cooling).
-Each family is a plain function in :mod:`coventry_geo.indicators`; this package
-only decides which to call with which layers and collects the results.
+:func:`compute_evidence` runs the ward-level families, then, where the study has
+small areas, the small-area table (:mod:`.small_areas`) and the families
+computed from it (equity, tree equity, composite risk, cooling). Each family is
+declared once, in its own module of :mod:`.families` (found by listing that
+package), and computed by the functions of :mod:`coventry_geo.indicators`;
+this package only decides which to call with which layers and collects the
+results.
 
 Each of those is a *step* (``wards``, ``family:<name>``, ``small_areas``)
 with a cache key made of the hashes of the layer files it reads, the manifest
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from coventry_geo.evidence.context import Context, Evidence, Family, FamilyResult
+from coventry_geo.evidence.context import SMALL_AREAS, Context, Evidence, Family, FamilyResult
 from coventry_geo.run.cache import CachedResult
 from coventry_geo.run.steps import StepRunner
 
@@ -102,9 +104,10 @@ def plan_evidence(study: Study, runner: StepRunner | None = None) -> EvidencePla
     -------
     EvidencePlan
     """
-    from coventry_geo.evidence.small_areas import EXPOSURE_KINDS, SMALL_AREA_FAMILIES
-    from coventry_geo.evidence.wards import WARD_FAMILIES, base_columns
+    from coventry_geo.evidence.families import families
+    from coventry_geo.evidence.wards import base_columns
 
+    every = families()
     plan = EvidencePlan()
     plan.steps.append(
         EvidenceStep(
@@ -115,22 +118,13 @@ def plan_evidence(study: Study, runner: StepRunner | None = None) -> EvidencePla
             role="wards",
         )
     )
-    _add_families(study, plan, WARD_FAMILIES, after=("wards",))
+    _add_families(study, plan, [f for f in every if SMALL_AREAS not in f.after], base="wards")
+    from_small_areas = [f for f in every if SMALL_AREAS in f.after]
     if study.available("small_areas", needed_for="deprivation and equity indicators"):
-        kinds = ("small_areas", *_ALWAYS, *EXPOSURE_KINDS)
-        heat = ("family:heat",) if "family:heat" in plan.keys else ()
-        plan.steps.append(
-            EvidenceStep(
-                "small_areas",
-                _present(study, kinds),
-                ("wards", *heat),
-                _small_area_step,
-                role="small_areas",
-            )
-        )
-        _add_families(study, plan, SMALL_AREA_FAMILIES, after=("small_areas",))
+        plan.steps.append(_small_area_step(study, plan, [f for f in every if f.small_area]))
+        _add_families(study, plan, from_small_areas, base=SMALL_AREAS)
     else:
-        for family in SMALL_AREA_FAMILIES:
+        for family in from_small_areas:
             plan.skipped[family.name] = f"no small_areas layer: {family.needed_for} not computed"
     if runner is not None:
         plan.steps = _with_keys(study, plan.steps, runner)
@@ -205,23 +199,22 @@ def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for group in names for n in group)
 
 
-def _add_families(
-    study: Study, plan: EvidencePlan, families: tuple[Family, ...], *, after: tuple[str, ...]
-) -> None:
+def _add_families(study: Study, plan: EvidencePlan, families: list[Family], *, base: str) -> None:
     for family in families:
         layers = {k: study.available(k, needed_for=family.needed_for) for k in family.kinds}
         missing = [kind for kind, name in layers.items() if name is None]
-        if missing:
-            plan.skipped[family.name] = (
-                f"no {', '.join(missing)} layer: {family.needed_for} not computed"
-            )
+        absent = [a for a in family.after if a != SMALL_AREAS and f"family:{a}" not in plan.keys]
+        if missing or absent:
+            why = f"no {', '.join(missing)} layer" if missing else f"{', '.join(absent)} not run"
+            plan.skipped[family.name] = f"{why}: {family.needed_for} not computed"
             continue
         reads = _present(study, (*family.kinds, *_ALWAYS, *family.optional))
+        uses = (f"family:{a}" for a in family.after if a != SMALL_AREAS)
         plan.steps.append(
             EvidenceStep(
                 f"family:{family.name}",
                 reads,
-                after,
+                (base, *uses),
                 lambda ctx, ev, f=family, chosen=layers: _family_step(ctx, ev, f, chosen),
             )
         )
@@ -234,10 +227,19 @@ def _family_step(
     return family.compute(ctx, layers, evidence)
 
 
-def _small_area_step(ctx: Context, evidence: Evidence) -> FamilyResult:
+def _small_area_step(study: Study, plan: EvidencePlan, families: list[Family]) -> EvidenceStep:
+    """Return the small-area table's step: the columns of ``families``, after those it uses."""
     from coventry_geo.evidence.small_areas import small_area_table
 
-    return FamilyResult(layers={"small_areas": small_area_table(ctx, evidence)})
+    kinds = (SMALL_AREAS, *_ALWAYS, *(f.small_area.kind for f in families))
+    uses = [f"family:{f.name}" for f in families if f.small_area.uses_result]
+    return EvidenceStep(
+        SMALL_AREAS,
+        _present(study, kinds),
+        ("wards", *(u for u in uses if u in plan.keys)),
+        lambda ctx, ev: FamilyResult(layers={SMALL_AREAS: small_area_table(ctx, ev, families)}),
+        role="small_areas",
+    )
 
 
 def _with_keys(study: Study, steps: list[EvidenceStep], runner: StepRunner) -> list[EvidenceStep]:

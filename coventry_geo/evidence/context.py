@@ -15,7 +15,16 @@ from coventry_geo.manifest.settings import Settings, study_settings
 if TYPE_CHECKING:
     from coventry_geo.study import Study
 
-__all__ = ["Context", "Evidence", "Family", "FamilyResult", "residence_access"]
+__all__ = [
+    "AREA_ID",
+    "SMALL_AREAS",
+    "Context",
+    "Evidence",
+    "Family",
+    "FamilyResult",
+    "SmallAreaColumns",
+    "residence_access",
+]
 
 
 @dataclass
@@ -151,21 +160,68 @@ class Context:
         )
 
 
+#: Name of the small-area table, in a family's ``after``: it is computed from that table.
+SMALL_AREAS = "small_areas"
+#: Id column of the small areas.
+AREA_ID = "area_id"
+
+
+@dataclass(frozen=True)
+class SmallAreaColumns:
+    """What a family adds to the small-area table: its columns with the small areas as zones.
+
+    Attributes
+    ----------
+    kind : str
+        Layer kind it reads (the columns are left out when the study has none).
+    compute : callable
+        ``compute(ctx, evidence, small_areas, layer_name) -> DataFrame or None``,
+        indexed by ``area_id``.
+    uses_result : bool
+        Whether it reads the family's own ward-level result (e.g. city values),
+        so that the small-area table runs after the family.
+    """
+
+    kind: str
+    compute: Callable[[Context, Evidence, gpd.GeoDataFrame, str], pd.DataFrame | None]
+    uses_result: bool = False
+
+
 @dataclass(frozen=True)
 class Family:
-    """An indicator family: the layer kinds it needs and how to compute it.
+    """An indicator family: the layer kinds it needs, its settings and how to compute it.
+
+    Each module of :mod:`coventry_geo.evidence.families` declares one, as ``FAMILY``.
 
     Attributes
     ----------
     name : str
+        Its name: step ``family:<name>``, ``[settings.<name>]``, ``skipped`` entries.
     kinds : tuple of str
         Layer kinds it needs (the family is skipped when one is absent).
     needed_for : str
         What it computes, for messages.
     compute : callable
-        ``compute(ctx, layers, evidence) -> FamilyResult``.
+        ``compute(ctx, layers, evidence) -> FamilyResult``; ``layers`` maps each
+        of ``kinds`` to the layer chosen.
     optional : tuple of str
         Layer kinds it also reads when present (part of its cache key).
+    settings : type or None
+        Frozen dataclass of its ``[settings.<name>]`` table, its fields declared
+        with :func:`coventry_geo.manifest.settings.setting` (checked when the
+        manifest is read; an optional ``problems()`` method checks the fields
+        together). None: the family has no settings table.
+    after : tuple of str
+        Families whose results it uses, and ``small_areas`` when it is computed
+        from the small-area table.
+    small_area : SmallAreaColumns or None
+        Its columns in the small-area table, if any.
+    order : int
+        Place in the run (and of its columns in the ward table), lowest first.
+    indicators : str or None
+        Module computing its indicators, whose import registers its columns
+        (:func:`coventry_geo.indicators.load_families`); None when the family
+        module registers them itself.
     """
 
     name: str
@@ -173,6 +229,11 @@ class Family:
     needed_for: str
     compute: Callable[[Context, dict[str, str], Evidence], FamilyResult]
     optional: tuple[str, ...] = ()
+    settings: type | None = None
+    after: tuple[str, ...] = ()
+    small_area: SmallAreaColumns | None = None
+    order: int = 1000
+    indicators: str | None = None
 
 
 def residence_access(

@@ -11,32 +11,24 @@ Families: :mod:`~coventry_geo.indicators.population`,
 :mod:`~coventry_geo.indicators.greenspace`, :mod:`~coventry_geo.indicators.deprivation`,
 :mod:`~coventry_geo.indicators.equity`, :mod:`~coventry_geo.indicators.tree_equity`,
 :mod:`~coventry_geo.indicators.risk`, :mod:`~coventry_geo.indicators.cooling`.
+Each is wired into a run by its declaration in :mod:`coventry_geo.evidence.families`.
 """
 
 from __future__ import annotations
 
 import importlib
 
-__all__ = ["FAMILY_MODULES", "load_families"]
-
-#: Every indicator family module; importing one registers its columns.
-FAMILY_MODULES = (
-    "population",
-    "flood",
-    "heat",
-    "canopy",
-    "heat_networks",
-    "greenspace",
-    "green_blue",
-    "deprivation",
-    "equity",
-    "tree_equity",
-    "risk",
-    "cooling",
-)
+__all__ = ["load_families"]
 
 
 def load_families() -> None:
-    """Import every family module, so that all their columns are registered."""
-    for name in FAMILY_MODULES:
-        importlib.import_module(f"{__name__}.{name}")
+    """Import every family's indicator module, in run order, so that its columns are registered.
+
+    The families are those declared in :mod:`coventry_geo.evidence.families`
+    (``Family.indicators``; a family without one registers its columns itself).
+    """
+    from coventry_geo.evidence.families import families
+
+    for family in families():
+        if family.indicators is not None:
+            importlib.import_module(family.indicators)

@@ -3,15 +3,18 @@
 Standards, thresholds and weights are data in the manifest, not literals in
 code. Each setting is a field of a frozen dataclass whose metadata declares
 its type and range (:func:`setting`): :class:`Settings` for the top-level
-values, and one dataclass per sub-table (:class:`GreenspaceSettings`,
-:class:`RiskSettings`, :class:`TreeEquitySettings`). :func:`settings_problems`
-checks a ``[settings]`` table against them and lists every problem at once
-(unknown keys, wrong types, values out of range, with the range);
-:func:`study_settings` builds the typed settings or raises with that list.
+values (thresholds that several families use), and one dataclass per
+sub-table ``[settings.<family>]``, declared by that indicator family in its
+module of :mod:`coventry_geo.evidence.families` (``Family.settings``; e.g.
+``RiskSettings`` in ``families/risk.py``). :func:`settings_problems` checks a
+``[settings]`` table against them and lists every problem at once (unknown
+keys, wrong types, values out of range, with the range); :func:`study_settings`
+builds the typed settings or raises with that list.
 
-A sub-table's fields default to ``None``, meaning "the family's own default":
-:meth:`Settings.section` returns only the keys the manifest gives, ready to
-pass as keyword arguments to the family's functions.
+:meth:`Settings.section` returns only the keys a sub-table gives, ready to
+pass as keyword arguments to the family's functions (a field defaulting to
+``None`` means "the family's own default"); :meth:`Settings.of` returns the
+sub-table as its dataclass, defaults filled in.
 """
 
 from __future__ import annotations
@@ -20,24 +23,20 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from coventry_geo.errors import ManifestError
-from coventry_geo.indicators._zones import NORMALISATIONS
 from coventry_geo.manifest.keys import (
     NUMBER,
     TABLE,
     TEXT_LIST,
     Bounds,
     ValueType,
-    choice,
     key_problems,
     show_value,
 )
 
 __all__ = [
-    "GreenspaceSettings",
-    "RiskSettings",
-    "SECTIONS",
+    "NUMBER_LIST",
     "Settings",
-    "TreeEquitySettings",
+    "WEIGHTS",
     "problems_message",
     "setting",
     "settings_problems",
@@ -86,100 +85,6 @@ NUMBER_LIST = ValueType(
 )
 _PERCENT = Bounds(0, 100)
 _POSITIVE = Bounds(0, low_inclusive=False)
-_NOT_NEGATIVE = Bounds(0)
-
-
-@dataclass(frozen=True)
-class GreenspaceSettings:
-    """``[settings.greenspace]``: the access standards to apply.
-
-    Attributes
-    ----------
-    standards : list of str or None
-        Names of shipped standards (``angst_2010``, ``gi_framework_2023``) or
-        paths of standard TOML files; the first is the headline one.
-    """
-
-    standards: list[str] | None = setting(None, TEXT_LIST)
-
-    def problems(self) -> list[str]:
-        """Problems of the table as a whole: an empty list of standards."""
-        return ["standards is an empty list"] if self.standards == [] else []
-
-
-@dataclass(frozen=True)
-class RiskSettings:
-    """``[settings.risk]``: weights and method of the composite risk index.
-
-    Attributes
-    ----------
-    hazard, vulnerability : dict of str to float, or list of str, or None
-        Indicator weights (>= 0) of each component.
-    normalisation : str or None
-        ``minmax``, ``rank`` or ``zscore``.
-    combine : str or None
-        ``product`` or ``mean``.
-    """
-
-    hazard: dict[str, float] | list[str] | None = setting(None, WEIGHTS, bounds=_NOT_NEGATIVE)
-    vulnerability: dict[str, float] | list[str] | None = setting(
-        None, WEIGHTS, bounds=_NOT_NEGATIVE
-    )
-    normalisation: str | None = setting(None, choice(*NORMALISATIONS))
-    combine: str | None = setting(None, choice("product", "mean"))
-
-    def problems(self) -> list[str]:
-        """Problems between fields: weights that are all zero."""
-        return [
-            f"{name} weights are all zero"
-            for name in ("hazard", "vulnerability")
-            if isinstance(getattr(self, name), dict)
-            and getattr(self, name)
-            and not any(getattr(self, name).values())
-        ]
-
-
-@dataclass(frozen=True)
-class TreeEquitySettings:
-    """``[settings.tree_equity]``: the Tree Equity Score's goal.
-
-    Attributes
-    ----------
-    baseline_pct : float or None
-        Baseline canopy goal (%), 0-100.
-    density_breaks : list of float or None
-        Increasing population-density breaks (persons/km²).
-    density_factors : list of float or None
-        Goal factors (>= 0), one more than the breaks.
-    goal_cap : float or None
-        Cap on the goal, as a multiple of the baseline (> 0).
-    """
-
-    baseline_pct: float | None = setting(None, NUMBER, bounds=_PERCENT)
-    density_breaks: list[float] | None = setting(None, NUMBER_LIST, bounds=_NOT_NEGATIVE)
-    density_factors: list[float] | None = setting(None, NUMBER_LIST, bounds=_NOT_NEGATIVE)
-    goal_cap: float | None = setting(None, NUMBER, bounds=_POSITIVE)
-
-    def problems(self) -> list[str]:
-        """Problems between fields: breaks not increasing, factors not one more than breaks."""
-        out = []
-        breaks, factors = self.density_breaks, self.density_factors
-        if breaks is not None and any(b >= a for a, b in zip(breaks[1:], breaks, strict=False)):
-            out.append(f"density_breaks = {show_value(breaks)} are not increasing")
-        if breaks is not None and factors is not None and len(factors) != len(breaks) + 1:
-            out.append(
-                f"{len(breaks)} density_breaks need {len(breaks) + 1} density_factors, "
-                f"got {len(factors)}"
-            )
-        return out
-
-
-#: The sub-tables of ``[settings]`` and the dataclass that declares each.
-SECTIONS: dict[str, type] = {
-    "greenspace": GreenspaceSettings,
-    "risk": RiskSettings,
-    "tree_equity": TreeEquitySettings,
-}
 
 
 @dataclass(frozen=True)
@@ -199,7 +104,7 @@ class Settings:
         A heat hot spot is a pixel at least this much above the city mean LST (°C),
         default 1.25.
     sections : dict
-        The sub-tables given (``greenspace``, ``risk``, ``tree_equity``), checked.
+        The sub-tables given (``[settings.<family>]``), checked.
     """
 
     canopy_target_pct: float = setting(20.0, NUMBER, bounds=Bounds(0, 100, low_inclusive=False))
@@ -212,6 +117,17 @@ class Settings:
         """Return the keys a sub-table of ``[settings]`` gives (empty when absent)."""
         return self.sections.get(name, {})
 
+    def of(self, name: str) -> Any:
+        """Return the sub-table ``[settings.<name>]`` as its family's dataclass (with defaults)."""
+        return _sections()[name](**self.section(name))
+
+
+def _sections() -> dict[str, type]:
+    """Return the sub-tables of ``[settings]``, as the indicator families declare them."""
+    from coventry_geo.evidence.families import settings_sections  # the families import this
+
+    return settings_sections()
+
 
 def _declared(cls: type) -> dict[str, Any]:
     """Field name to field of a settings dataclass (those declared with :func:`setting`)."""
@@ -223,7 +139,7 @@ def _table_problems(where: str, table: dict[str, Any], cls: type) -> list[str]:
     declared = _declared(cls)
     allowed = {name: f.metadata["type"] for name, f in declared.items()}
     if cls is Settings:
-        allowed |= dict.fromkeys(SECTIONS, TABLE)
+        allowed |= dict.fromkeys(_sections(), TABLE)
     problems = key_problems(where, table, allowed)
     for name, value in table.items():
         spec = declared.get(name)
@@ -252,14 +168,15 @@ def settings_problems(table: dict[str, Any]) -> list[str]:
         between the fields of a sub-table. Empty when the table is fine.
     """
     problems = _table_problems("[settings]", table, Settings)
-    for name, cls in SECTIONS.items():
+    for name, cls in _sections().items():
         sub = table.get(name)
         if not isinstance(sub, dict):
             continue
         where = f"[settings.{name}]"
         found = _table_problems(where, sub, cls)
         if not found:
-            found = [f"{where} {p}" for p in cls(**sub).problems()]
+            check = getattr(cls(**sub), "problems", list)
+            found = [f"{where} {p}" for p in check()]
         problems += found
     return problems
 
@@ -287,7 +204,7 @@ def study_settings(table: dict[str, Any], *, manifest: str = "manifest") -> Sett
     if problems:
         raise ManifestError(problems_message(manifest, problems), path=manifest)
     values = {k: float(v) for k, v in table.items() if k in _declared(Settings)}
-    sections = {k: dict(v) for k, v in table.items() if k in SECTIONS}
+    sections = {k: dict(v) for k, v in table.items() if k in _sections()}
     return Settings(**values, sections=sections)
 
 

@@ -1,0 +1,30 @@
+"""Surface-water exposure (AR1): wards against the EA Risk of Flooding from Surface Water bands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from coventry_geo._lazy import lazy_import
+from coventry_geo.evidence.context import Family, FamilyResult
+
+if TYPE_CHECKING:
+    from coventry_geo.evidence.context import Context, Evidence
+
+flood = lazy_import("coventry_geo.indicators.flood")
+
+
+def _wards(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
+    bands = ctx.study.vector(layers["surface_water"])
+    return FamilyResult(
+        columns=flood.surface_water_exposure(ctx.wards, bands, residences=ctx.residences)
+    )
+
+
+FAMILY = Family(
+    name="surface_water",
+    kinds=("surface_water",),
+    needed_for="surface-water exposure (AR1)",
+    compute=_wards,
+    order=20,
+    indicators="coventry_geo.indicators.flood",
+)
