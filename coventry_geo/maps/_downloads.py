@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import tempfile
 import zipfile
 from contextlib import contextmanager
@@ -31,12 +30,12 @@ import numpy as np
 import pyogrio
 import shapely
 
+from coventry_geo._files import staged_file, write_atomic
 from coventry_geo.indicators.green_blue import (
     ASSET_COLUMNS,
     CANOPY_TYPE,
     write_green_blue_database,
 )
-from coventry_geo.maps._assets import write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -213,8 +212,7 @@ def _geojson(assets: gpd.GeoDataFrame, path: Path) -> Path:
     frame = assets.to_crs(4326)
     frame = frame.assign(**{c: frame[c].astype(object) for c in ("name", "type", "access")})
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".geojson-") as tmp:
-        staged = Path(tmp) / path.name
+    with staged_file(path) as staged:
         pyogrio.write_dataframe(
             frame[[*ASSET_COLUMNS, "geometry"]],
             staged,
@@ -224,6 +222,4 @@ def _geojson(assets: gpd.GeoDataFrame, path: Path) -> Path:
             COORDINATE_PRECISION=6,
             WRITE_NAME="NO",
         )
-        staged.chmod(0o644)
-        os.replace(staged, path)
     return path

@@ -1,4 +1,4 @@
-"""Private helpers shared by the equity, risk, tree-equity and cooling indicators.
+"""What the indicator families share: orientation, normalisation, weighted indices, zones.
 
 Best-fit assignment of small areas to wards, the direction of known columns
 (is a high value worse?), and the normalisations used by the composite indices.
