@@ -9,7 +9,8 @@ Atomic writes
     reader never sees half a file; :func:`write_atomic` writes bytes or text so.
 GeoPackages
     :func:`write_gpkg_layer` writes one layer of a GeoPackage, the same way for
-    every GeoPackage the toolkit writes.
+    every GeoPackage the toolkit writes; :func:`gpkg_timestamp` fixes the time
+    GDAL records in them, so that the same inputs give the same bytes.
 Strict JSON
     ``json.dumps`` writes ``NaN``, ``Infinity`` and ``-Infinity`` by default, which
     strict parsers (browsers' ``JSON.parse``, ``jq``, most other languages) reject.
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "file_sha256",
     "finite",
+    "gpkg_timestamp",
     "staged_file",
     "strict_dumps",
     "write_atomic",
@@ -163,6 +165,24 @@ def write_gpkg_layer(
         options["layer_metadata"] = dict(metadata)
     frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", **options)
     return Path(path)
+
+
+@contextlib.contextmanager
+def gpkg_timestamp(stamp: str) -> Iterator[None]:
+    """Write ``stamp`` as the ``last_change`` of GeoPackages written in the block.
+
+    GDAL otherwise writes the current time, so that two runs of the same inputs
+    give different bytes. ``stamp`` is ``YYYY-MM-DDTHH:MM:SS.sssZ``
+    (GDAL's ``OGR_CURRENT_DATE``).
+    """
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def finite(value: Any) -> Any:

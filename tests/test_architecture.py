@@ -196,7 +196,7 @@ def private_violations(imports: list[Import]) -> list[str]:
 
 
 def layering_violations(imports: list[Import]) -> list[str]:
-    """Imports of a high layer (run, evidence, maps, cli ...) by a low one (zonal, layers, _files)."""
+    """Imports of a high layer (run, evidence, maps ...) by a low one (zonal, layers, _files)."""
 
     def within(name: str, packages: tuple[str, ...]) -> bool:
         return any(name == p or name.startswith(f"{p}.") for p in packages)

@@ -31,10 +31,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from coventry_geo._files import file_sha256, write_atomic
+from coventry_geo._files import file_sha256, gpkg_timestamp, write_atomic
 from coventry_geo.demo import city, land, rasters, water
 from coventry_geo.errors import OutputError
-from coventry_geo.run.outputs import gpkg_timestamp
 
 __all__ = ["generate_demo", "DEMO_CRS", "DEMO_SEED"]
 

@@ -21,7 +21,6 @@ import datetime as dt
 import io
 import tempfile
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +29,7 @@ import numpy as np
 import pyogrio
 import shapely
 
-from coventry_geo._files import staged_file, write_atomic
+from coventry_geo._files import gpkg_timestamp, staged_file, write_atomic
 from coventry_geo.indicators.green_blue import (
     ASSET_COLUMNS,
     CANOPY_TYPE,
@@ -38,7 +37,7 @@ from coventry_geo.indicators.green_blue import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     import geopandas as gpd
 
@@ -180,19 +179,8 @@ def _readme(title: str, statements: Sequence[str], updated: dt.date, n: int, n_c
     )
 
 
-@contextmanager
-def _gdal_date(date: dt.date) -> Iterator[None]:
-    """Stamp GeoPackages with ``date`` rather than the clock (GDAL's ``OGR_CURRENT_DATE``)."""
-    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{date.isoformat()}T00:00:00.000Z"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
-
-
 def _zipped_gpkg(assets: gpd.GeoDataFrame, readme: str, path: Path, date: dt.date) -> Path:
-    with tempfile.TemporaryDirectory() as tmp, _gdal_date(date):
+    with tempfile.TemporaryDirectory() as tmp, gpkg_timestamp(f"{date.isoformat()}T00:00:00.000Z"):
         gpkg = write_green_blue_database(assets, Path(tmp) / _GPKG, spatial_index=False)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from coventry_geo.evidence import Evidence
 
 __all__ = [
-    "gpkg_timestamp",
     "recover_output_dir",
     "staged_output_dir",
     "write_layers",
@@ -152,27 +151,6 @@ def _swap_into_place(staging: Path, out_dir: Path, study_code: str) -> None:
     staging.replace(out_dir)
     if retired is not None:
         remove_owned(retired)
-
-
-def gpkg_timestamp(stamp: str) -> contextlib.AbstractContextManager[None]:
-    """Write ``stamp`` as the ``last_change`` of GeoPackages written in the block.
-
-    GDAL otherwise writes the current time, so that two runs of the same inputs
-    give different bytes. ``stamp`` is ``YYYY-MM-DDTHH:MM:SS.sssZ``.
-    """
-    return _gdal_option("OGR_CURRENT_DATE", stamp)
-
-
-@contextlib.contextmanager
-def _gdal_option(name: str, value: str) -> Iterator[None]:
-    import pyogrio
-
-    before = pyogrio.get_gdal_config_option(name)
-    pyogrio.set_gdal_config_options({name: value})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({name: before})
 
 
 def write_results(evidence: Evidence, folder: Path, *, run_id: str | None = None) -> list[Path]:

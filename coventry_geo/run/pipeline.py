@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
-from coventry_geo._files import file_sha256, strict_dumps
+from coventry_geo._files import file_sha256, gpkg_timestamp, strict_dumps
 from coventry_geo.errors import OutputError, StrictRunError
 from coventry_geo.evidence import (
     Evidence,
@@ -53,12 +53,7 @@ from coventry_geo.run.cache import (
 from coventry_geo.run.cache import default_cache_dir as _default_cache_dir
 from coventry_geo.run.folders import check_replaceable, safe_resolve
 from coventry_geo.run.lock import output_lock
-from coventry_geo.run.outputs import (
-    gpkg_timestamp,
-    recover_output_dir,
-    staged_output_dir,
-    write_results,
-)
+from coventry_geo.run.outputs import recover_output_dir, staged_output_dir, write_results
 from coventry_geo.run.provenance import (
     environment,
     input_records,
