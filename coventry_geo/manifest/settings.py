@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from coventry_geo.errors import ManifestError
-from coventry_geo.indicators.indices import NORMALISATIONS
+from coventry_geo.indices import NORMALISATIONS
 from coventry_geo.manifest.keys import (
     NUMBER,
     TABLE,

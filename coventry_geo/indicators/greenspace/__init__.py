@@ -26,6 +26,7 @@ import shapely
 
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import LayerSchemaError, PartialCoverageWarning
+from coventry_geo.geography import point_zone
 from coventry_geo.indicators.greenspace.access import SiteSet, coverage_margin, spatial_order
 from coventry_geo.indicators.greenspace.network import NetworkSites, StreetGraph, site_entrances
 from coventry_geo.indicators.greenspace.sites import (
@@ -34,7 +35,6 @@ from coventry_geo.indicators.greenspace.sites import (
     parcel_classes,
     parcel_ids,
 )
-from coventry_geo.indicators.indices import point_zone
 from coventry_geo.standards import SHIPPED_STANDARDS, Standard, Tier, load_standard
 
 if TYPE_CHECKING:
