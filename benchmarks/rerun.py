@@ -63,7 +63,7 @@ def _replace_flood_zones(manifest: Path) -> None:
     """Point the manifest at a flood-zone file without its last feature."""
     import geopandas as gpd
 
-    from coventry_geo.layers._checks import file_sha256
+    from coventry_geo._files import file_sha256
 
     old = manifest.parent / "demo" / "flood_zones.gpkg"
     new = old.with_name("flood_zones_v2.gpkg")

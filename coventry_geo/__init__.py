@@ -9,17 +9,11 @@ write the ward table and maps::
     result = cg.run_study(study)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("coventry-geo")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
-from coventry_geo.errors import CoventryGeoError  # noqa: E402
-from coventry_geo.run.pipeline import RunResult, run_study, ward_table  # noqa: E402
-from coventry_geo.study import Study, open_study  # noqa: E402
-from coventry_geo.validation import ValidationReport, validate_study  # noqa: E402
+from coventry_geo._version import __version__
+from coventry_geo.errors import CoventryGeoError
+from coventry_geo.run.pipeline import RunResult, run_study, ward_table
+from coventry_geo.study import Study, open_study
+from coventry_geo.validation import ValidationReport, validate_study
 
 __all__ = [
     "__version__",

@@ -2,7 +2,9 @@
 
 :func:`cluster` gives a :class:`distributed.Client`, either connected to a running
 scheduler (``coventry-geo run --scheduler ADDRESS``) or to a local cluster of
-single-threaded worker processes (``--workers N``).
+single-threaded worker processes (``--workers N``). Within :func:`use_client`, the
+toolkit's heavy tasks go to the cluster (:func:`dask_backend`, registered with
+:mod:`coventry_geo.backends`), whoever calls them.
 
 * :func:`raster_zonal_stats_distributed` splits the raster into horizontal tiles
   of whole block rows; each worker opens the raster file itself (only the path is
@@ -22,10 +24,11 @@ file system, or the same local disk for a local cluster), and the workers need
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,34 +38,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coventry_geo._client import use_client
 from coventry_geo._extras import import_extra
+from coventry_geo.backends import RASTER_ZONAL_STATS, RESIDENCE_ACCESS, Backend, use_backend
 from coventry_geo.errors import CoventryGeoError, LayerSchemaError, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import _warn_unjudged, residence_access
-
-# Private steps of the single-process engine, reused so that both paths are one engine.
-from coventry_geo.zonal import (
-    _above_rule,
-    _check_weights,
-    _checked_zones,
-    _hist_range,
-    _open,
-    _parse_stats,
-    _point_weighted,
-    _raster_crs,
-    _table,
-    _zones_window,
-)
-from coventry_geo.zonal.dask_backend import (
-    ReducerSpec,
-    TileTask,
-    as_task_path,
-    merge_tiles,
-    plan_tiles,
-    reduce_tile,
-    zone_pixels,
-)
-from coventry_geo.zonal.grid import ZoneGrid
+from coventry_geo.zonal import ZonalOptions
+from coventry_geo.zonal.dask_backend import DEFAULT_TILE_ROWS, zonal_stats_on_cluster
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -71,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cluster",
+    "dask_backend",
     "use_client",
     "raster_zonal_stats_distributed",
     "residence_access_distributed",
@@ -78,8 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Rows per raster tile (rounded up to whole strips of block rows).
-DEFAULT_TILE_ROWS = 4096
 _FEATURE = "Running on a Dask cluster (--workers, --scheduler)"
 #: Residences per ANGSt chunk.
 DEFAULT_CHUNK_SIZE = 100_000
@@ -151,6 +131,40 @@ def _connect(client_class: type[Client], scheduler: str, timeout: float) -> Clie
         raise CoventryGeoError(msg) from exc
 
 
+# --------------------------------------------------------------------------- the backend
+
+
+def dask_backend(client: Client) -> Backend:
+    """Return the backend that sends the heavy tasks to ``client``'s cluster.
+
+    Raster zonal statistics go tile by tile
+    (:func:`coventry_geo.zonal.dask_backend.zonal_stats_on_cluster`), ANGSt access
+    chunk by chunk (:func:`residence_access_distributed`).
+    """
+    handlers = {
+        RASTER_ZONAL_STATS: functools.partial(zonal_stats_on_cluster, client=client),
+        RESIDENCE_ACCESS: functools.partial(residence_access_distributed, client=client),
+    }
+    return Backend("dask", handlers)
+
+
+@contextmanager
+def use_client(client: Client) -> Iterator[Client]:
+    """Within the block, raster zonal statistics and ANGSt access run on ``client``.
+
+    Parameters
+    ----------
+    client : distributed.Client
+
+    Yields
+    ------
+    distributed.Client
+        ``client``.
+    """
+    with use_backend(dask_backend(client)):
+        yield client
+
+
 # --------------------------------------------------------------------------- zonal statistics
 
 
@@ -159,130 +173,39 @@ def raster_zonal_stats_distributed(
     raster_path: str | Path,
     *,
     client: Client,
-    zone_id: str,
-    band: int = 1,
-    stats: Sequence[str] = ("count", "sum", "mean", "min", "max"),
-    categorical: bool = False,
-    nodata: float | None = None,
-    scale: float = 1.0,
-    offset: float = 0.0,
-    threshold: float | None = None,
-    weights: gpd.GeoDataFrame | None = None,
-    weight_field: str | None = None,
-    weight_raster: str | Path | None = None,
-    crs: Any = None,
     threads: int = 1,
-    layer_name: str = "raster",
     tile_rows: int = DEFAULT_TILE_ROWS,
+    **options: Any,
 ) -> pd.DataFrame:
-    r"""Statistics of a raster band within each zone, reduced tile by tile on a cluster.
+    """Statistics of a raster band within each zone, reduced tile by tile on a cluster.
 
     Parameters
     ----------
-    zones, raster_path, zone_id, band, stats, categorical, nodata, scale, offset, threshold, \
-weights, weight_field, weight_raster, crs, layer_name
+    zones, raster_path
         As for :func:`coventry_geo.zonal.raster_zonal_stats`. The raster (and
         ``weight_raster``) must be readable by the workers under the same path.
     client : distributed.Client, keyword-only
         The cluster (see :func:`cluster`).
-    threads : int, keyword-only
-        GDAL decode threads per task (1 suits one-thread workers, one per core).
-    tile_rows : int, keyword-only
-        Raster rows per task, rounded up to whole strips of block rows. A task holds
-        about three strips (of about 8 Mpx) at a time whatever its size; smaller
-        tiles balance the load better and cost more tasks and zone scanlines.
+    threads, tile_rows : int, keyword-only
+        GDAL threads per task and raster rows per task (see
+        :func:`coventry_geo.zonal.dask_backend.zonal_stats_on_cluster`).
+    **options
+        The options of :func:`coventry_geo.zonal.raster_zonal_stats` (``zone_id``,
+        ``stats`` ...): the fields of :class:`coventry_geo.zonal.ZonalOptions`.
 
     Returns
     -------
     pandas.DataFrame
         Identical to :func:`coventry_geo.zonal.raster_zonal_stats`'s table.
-
-    Raises
-    ------
-    LayerNotFoundError, LayerReadError, LayerCRSError, LayerExtentError, LayerSchemaError
-        As :func:`coventry_geo.zonal.raster_zonal_stats`.
-
-    Notes
-    -----
-    Tile *t* returns, for each zone *z* touching it and each of its strips *s*,
-    :math:`n_{z,s}` and :math:`S_{z,s} = \sum_{i \in z \cap s} v_i`, and
-    :math:`\min`, :math:`\max` and the histogram (integer rasters) or the values
-    (float rasters) of :math:`z \cap t`. The client computes
-    :math:`n_z = \sum_s n_{z,s}` and :math:`S_z = \sum_s S_{z,s}` adding strips in
-    raster order, as the single pass does (bit-identical float sums),
-    :math:`\min_z = \min_t \min_{z,t}`, and quantiles from the summed histograms
-    or the concatenated values. Quantiles of float rasters ship every valid value
-    in a zone to the client (8 bytes a pixel): keep them for small rasters.
     """
-    qs = _parse_stats(stats, layer_name)
-    above_rule = _above_rule(stats, threshold, scale, offset, layer_name)
-    _check_weights(weights, weight_field, weight_raster, layer_name)
-    zones = _checked_zones(zones, zone_id, layer_name)
-    if tile_rows < 1:
-        msg = f"tile_rows must be at least 1, not {tile_rows}."
-        raise LayerSchemaError(layer_name, raster_path, msg, "Pass tile_rows= of 1 or more.")
-    codes, ids = pd.factorize(zones[zone_id], sort=False)
-    codes = codes.astype(np.int64) + 1
-    with _open(raster_path, layer_name) as ds:
-        raster_crs = _raster_crs(ds, crs, raster_path, layer_name)
-        nodata_value = ds.nodatavals[band - 1] if nodata is None else nodata
-        dtype = ds.dtypes[band - 1]
-        hist_range = _hist_range(dtype, qs, categorical)
-        if categorical and hist_range is None:
-            msg = f"categorical statistics need an integer raster of at most 16 bits, not {dtype}."
-            raise LayerSchemaError(layer_name, raster_path, msg, "Use categorical=False.")
-        geoms = np.asarray(zones.to_crs(raster_crs).geometry.values)
-        window = _zones_window(geoms, ds, raster_path, layer_name)
-        tiles = plan_tiles(ds, window, geoms, tile_rows=tile_rows)
-        transform = ds.transform
-    spec = ReducerSpec(
-        want_minmax=bool({"min", "max"} & set(stats)),
-        hist_range=hist_range,
-        collect_values=bool(qs) and hist_range is None,
-        above_rule=above_rule,
+    return zonal_stats_on_cluster(
+        zones,
+        raster_path,
+        ZonalOptions(**options),
+        client=client,
+        threads=threads,
+        tile_rows=tile_rows,
     )
-    tasks = [
-        TileTask(
-            raster_path=as_task_path(raster_path),
-            window=(int(t.col_off), int(t.row_off), int(t.width), int(t.height)),
-            geoms=geoms[touch],
-            codes=codes[touch],
-            band=band,
-            nodata=nodata_value,
-            weight_raster=as_task_path(weight_raster),
-            spec=spec,
-            threads=threads,
-            layer_name=layer_name,
-        )
-        for t, touch in tiles
-    ]
-    logger.info("reducing '%s' in %d tiles on the cluster", layer_name, len(tasks))
-    partials = client.gather(client.map(reduce_tile, tasks, pure=False))
-    reducer = merge_tiles(partials, len(ids) + 1, spec)
-    pixels = (
-        zone_pixels(geoms, codes, len(ids) + 1, transform, window)
-        if "coverage" in stats
-        else np.zeros(len(ids) + 1, dtype=np.int64)
-    )
-    empty = np.zeros(0, dtype=np.int64)
-    grid = ZoneGrid(pd.Index(ids, name=zone_id), window, empty, empty, pixels, empty)
-    table = _table(reducer, grid, stats, qs, categorical, scale, offset)
-    if weights is not None:
-        weighted = _point_weighted(
-            zones,
-            zone_id,
-            weights,
-            weight_field,
-            raster_path,
-            band=band,
-            nodata=nodata_value,
-            scale=scale,
-            offset=offset,
-            crs=raster_crs,
-            layer_name=layer_name,
-        )
-        table = table.join(weighted)
-    return table
 
 
 # --------------------------------------------------------------------------- ANGSt

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["best_fit_lookup", "compare_lookups", "LookupComparison"]
+__all__ = ["best_fit_lookup", "compare_lookups", "LookupComparison", "point_zone"]
 
 logger = logging.getLogger(__name__)
 
@@ -160,3 +160,19 @@ def compare_lookups(assigned: pd.Series, reference: pd.Series) -> LookupComparis
         missing=[str(a) for a in assigned.index.difference(reference.index)],
         disagreements=disagreements,
     )
+
+
+def point_zone(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, id_column: str) -> pd.Series:
+    """Id of the zone containing each point (the first one on shared edges), NaN outside.
+
+    Returns
+    -------
+    pandas.Series
+        Aligned on ``points.index``.
+    """
+    zone_idx, point_idx = points.sindex.query(zones.geometry.array, predicate="intersects")
+    first = pd.Series(zone_idx, index=point_idx).groupby(level=0).min()
+    ids = pd.Series(zones[id_column].to_numpy()[first.to_numpy()], index=first.index)
+    out = pd.Series(np.arange(len(points))).map(ids)
+    out.index = points.index
+    return out.rename(id_column)

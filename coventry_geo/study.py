@@ -29,7 +29,7 @@ from coventry_geo.errors import (
     ManifestError,
     MissingLayerWarning,
 )
-from coventry_geo.layers._checks import check_readable
+from coventry_geo.layers.checks import check_readable
 from coventry_geo.layers.raster import RasterLayer, is_raster_file, open_raster_layer
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
 from coventry_geo.layers.vector import read_vector_layer

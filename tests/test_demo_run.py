@@ -9,6 +9,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from coventry_geo.indicators.green_blue import ASSET_COLUMNS, LINE_LAYER, POLYGON_LAYER
+from coventry_geo.run.provenance import RUN_ID_KEY
 from coventry_geo.styles import HEADLINE
 from tests.browser import open_page, requires_chromium
 
@@ -33,11 +35,16 @@ def test_ward_table_on_the_demo(demo_run):
 
 
 def test_green_and_blue_database(demo_run):
-    layers = dict(pyogrio.list_layers(demo_run.out_dir / "green_blue.gpkg"))
-    assert set(layers) == {"green_blue_polygons", "green_blue_lines"}
-    polygons = pyogrio.read_dataframe(
-        demo_run.out_dir / "green_blue.gpkg", layer="green_blue_polygons"
-    )
+    path = demo_run.out_dir / "green_blue.gpkg"
+    layers = dict(pyogrio.list_layers(path))
+    # Written by write_green_blue_database (the writer tested in test_green_blue.py):
+    # multi-part geometries, the schema's columns only, and the run id in each layer.
+    assert layers == {POLYGON_LAYER: "MultiPolygon", LINE_LAYER: "MultiLineString"}
+    for layer in layers:
+        info = pyogrio.read_info(path, layer=layer)
+        assert list(info["fields"]) == list(ASSET_COLUMNS)
+        assert info["layer_metadata"][RUN_ID_KEY] == demo_run.run_id
+    polygons = pyogrio.read_dataframe(path, layer=POLYGON_LAYER)
     assert {"green", "blue"} <= set(polygons["category"])
     assert {"asset_id", "type", "area_ha", "wards", "source_layer", "source_id"} <= set(
         polygons.columns

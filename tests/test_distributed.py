@@ -28,6 +28,7 @@ from coventry_geo.indicators.greenspace import (
     residence_access,
     site_access_points,
 )
+from coventry_geo.zonal import strips
 
 distributed = pytest.importorskip("distributed")
 
@@ -41,8 +42,8 @@ STATS = ["count", "sum", "mean", "min", "max", "coverage", "frac_above", "p10", 
 
 def _set_strip_pixels(value: int) -> int:
     """Set the engine's strip size in this process (run on the workers); return the old one."""
-    old = zonal._STRIP_PIXELS
-    zonal._STRIP_PIXELS = value
+    old = strips._STRIP_PIXELS
+    strips._STRIP_PIXELS = value
     return old
 
 
@@ -55,7 +56,7 @@ def client() -> Iterator[distributed.Client]:
 
 @pytest.fixture
 def small_strips(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(zonal, "_STRIP_PIXELS", STRIP_PIXELS)
+    monkeypatch.setattr(strips, "_STRIP_PIXELS", STRIP_PIXELS)
 
 
 def _raster(path: Path, data: np.ndarray, nodata: float | None) -> Path:
@@ -189,7 +190,8 @@ def test_windows_at_fractional_offsets_hold_every_pixel_gdal_burns(
 
 
 def test_a_raster_a_worker_cannot_read_is_a_clear_picklable_error(tmp_path: Path) -> None:
-    from coventry_geo.zonal.dask_backend import ReducerSpec, TileTask, reduce_tile
+    from coventry_geo.zonal.reduce import ReducerSpec
+    from coventry_geo.zonal.tiles import TileTask, reduce_tile
 
     spec = ReducerSpec(want_minmax=True, hist_range=None, collect_values=False)
     zones = _zones()

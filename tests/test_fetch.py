@@ -14,9 +14,9 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from coventry_geo._files import file_sha256
 from coventry_geo.cli import cli
 from coventry_geo.errors import FetchError
-from coventry_geo.layers._checks import file_sha256
 from coventry_geo.layers.official.fetch import BASE_URL_ENV, fetch
 from coventry_geo.study import open_study
 from tests.conftest import X0, Y0

@@ -16,7 +16,6 @@ from rasterio import features
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from coventry_geo import zonal
 from coventry_geo.errors import LayerCRSError, LayerExtentError, LayerSchemaError
 from coventry_geo.zonal import (
     ZoneGridCache,
@@ -24,6 +23,7 @@ from coventry_geo.zonal import (
     polygon_area_share,
     raster_zonal_stats,
     sample_raster_at_points,
+    strips,
 )
 from coventry_geo.zonal.grid import ZoneGrid, burn_zone_grid, pixel_window
 from coventry_geo.zonal.reduce import count_true_runs
@@ -482,7 +482,7 @@ def test_many_strips_give_the_same_answer(tmp_path: Path, monkeypatch: pytest.Mo
         ds.write(data, 1)
     stats = ["count", "sum", "mean", "min", "max", "p90"]
     whole = _stats(path, stats=stats)
-    monkeypatch.setattr(zonal, "_STRIP_PIXELS", 200 * 32)  # one block row per strip
+    monkeypatch.setattr(strips, "_STRIP_PIXELS", 200 * 32)  # one block row per strip
     pd.testing.assert_frame_equal(_stats(path, stats=stats), whole)
     w1 = data[100:, :100][data[100:, :100] >= 0]
     np.testing.assert_allclose(

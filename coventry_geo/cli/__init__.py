@@ -28,7 +28,7 @@ from typing import Any
 
 import click
 
-from coventry_geo import __version__
+from coventry_geo._version import __version__
 from coventry_geo.cli._report import report_error
 from coventry_geo.cli.demo import demo
 from coventry_geo.cli.fetch import fetch

@@ -16,7 +16,6 @@ zones) and ``_demo_rasters`` (land-surface temperature and canopy).
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import os
 import tempfile
@@ -32,9 +31,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from coventry_geo._files import file_sha256, gpkg_timestamp, write_atomic
 from coventry_geo.demo import city, land, rasters, water
 from coventry_geo.errors import OutputError
-from coventry_geo.run.outputs import gpkg_timestamp
 
 __all__ = ["generate_demo", "DEMO_CRS", "DEMO_SEED"]
 
@@ -199,7 +198,7 @@ def generate_demo(
         staging = Path(tmp) / _FOLDER
         staging.mkdir()
         _write_layers(staging, seed)
-        text = manifest_text(seed, {name: _sha256(staging / _file(name)) for name in _LAYERS})
+        text = manifest_text(seed, {name: file_sha256(staging / _file(name)) for name in _LAYERS})
         _swap_into_place(staging, target, manifest, text)
     logger.info("demo: wrote %s in %.1f s", manifest, time.perf_counter() - start)
     return manifest
@@ -284,17 +283,7 @@ def _swap_into_place(staging: Path, target: Path, manifest: Path, text: str) -> 
     if final.exists():
         os.replace(final, old)
     os.replace(staging, final)
-    partial = staging.parent / "demo.toml"
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, manifest)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    write_atomic(manifest, text)
 
 
 def _write_layers(folder: Path, seed: int) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from coventry_geo.backends import RESIDENCE_ACCESS, run_task
 from coventry_geo.manifest.settings import Settings, study_settings
 
 if TYPE_CHECKING:
@@ -239,13 +240,7 @@ class Family:
 def residence_access(
     residences: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, **options: Any
 ) -> gpd.GeoDataFrame:
-    """ANGSt access per residence, on the Dask workers when a client is in use."""
-    from coventry_geo._client import active_client
+    """ANGSt access per residence, on the active backend (Dask workers within ``use_client``)."""
     from coventry_geo.indicators import greenspace
 
-    client = active_client()
-    if client is None:
-        return greenspace.residence_access(residences, sites, **options)
-    from coventry_geo.distributed import residence_access_distributed
-
-    return residence_access_distributed(residences, sites, client=client, **options)
+    return run_task(RESIDENCE_ACCESS, greenspace.residence_access, residences, sites, **options)

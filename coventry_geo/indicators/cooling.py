@@ -37,7 +37,7 @@ import pandas as pd
 from scipy.stats import pearsonr, spearmanr
 
 from coventry_geo.columns import ColumnInfo, register_columns
-from coventry_geo.indicators._zones import Normalisation, normalise, weighted_index
+from coventry_geo.indices import Normalisation, normalise, weighted_index
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -31,8 +31,7 @@ import pandas as pd
 
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import PartialCoverageWarning
-from coventry_geo.geography import best_fit_lookup
-from coventry_geo.indicators._zones import point_zone
+from coventry_geo.geography import best_fit_lookup, point_zone
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
 
 if TYPE_CHECKING:

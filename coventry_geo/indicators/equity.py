@@ -47,7 +47,7 @@ from inequality.gini import Gini
 from libpysal.weights import KNN, W, attach_islands, fuzzy_contiguity
 
 from coventry_geo.columns import ColumnInfo, column_info, register_columns
-from coventry_geo.indicators._zones import higher_is_worse, oriented
+from coventry_geo.indices import higher_is_worse, oriented
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence

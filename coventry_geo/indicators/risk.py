@@ -12,7 +12,7 @@ high deprivation) and normalised to 0-1 across the zones:
 The weights come from the manifest (``[settings.risk]``); by default each
 indicator of a component weighs the same. The default normalisation is
 min-max; rank (percentile) and z-score (mapped through the normal CDF) are the
-alternatives (:func:`coventry_geo.indicators._zones.normalise`).
+alternatives (:func:`coventry_geo.indices.normalise`).
 
 **Zeros.** The product is zero when any component is zero: a zone with no
 residents, or no hazard, has no risk, which is intended. Under min-max the
@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from coventry_geo.columns import ColumnInfo, register_columns
-from coventry_geo.indicators._zones import NORMALISATIONS, Normalisation, weighted_index
+from coventry_geo.indices import NORMALISATIONS, Normalisation, weighted_index
 
 __all__ = ["composite_risk", "risk_sensitivity"]
 

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from coventry_geo.columns import ColumnInfo, register_columns
-from coventry_geo.indicators._zones import weighted_index
+from coventry_geo.indices import weighted_index
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -136,7 +136,7 @@ def priority_indicators(
     pandas.DataFrame
         One column per indicator present, keeping its name (``children_pct`` and
         ``older_pct`` are % of residents); the direction of each is resolved by
-        :func:`coventry_geo.indicators._zones.higher_is_worse`.
+        :func:`coventry_geo.indices.higher_is_worse`.
     """
     t = small_areas
     out = pd.DataFrame(index=t.index)

@@ -21,7 +21,7 @@ from rasterio.errors import RasterioError, RasterioIOError
 from rasterio.windows import Window
 
 from coventry_geo.errors import EmptyLayerError, LayerReadError, LayerSchemaError, RasterNodataError
-from coventry_geo.layers._checks import check_crs_matches_coordinates, check_file, layer_crs
+from coventry_geo.layers.checks import check_crs_matches_coordinates, check_file, layer_crs
 from coventry_geo.layers.schemas import CANOPY_VALUES, HEAT_UNITS
 
 if TYPE_CHECKING:

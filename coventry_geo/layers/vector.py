@@ -29,7 +29,7 @@ from coventry_geo.errors import (
     LayerReadError,
     LayerSchemaError,
 )
-from coventry_geo.layers._checks import check_crs_matches_coordinates, check_file, layer_crs
+from coventry_geo.layers.checks import check_crs_matches_coordinates, check_file, layer_crs
 from coventry_geo.layers.official.presets import match_layer
 from coventry_geo.layers.official.tables import join_tables, resolve_fields
 from coventry_geo.layers.schemas import (

@@ -3,19 +3,17 @@
 The pages never fetch code from a CDN: Leaflet (BSD-2-Clause, see
 ``assets/leaflet/LICENSE``) and the toolkit's own small scripts live in
 ``coventry_geo/maps/assets`` and are copied into ``<output folder>/assets``.
-Files are written atomically (a temporary file in the same folder, then
-:func:`os.replace`), so a reader never sees half a page.
+Files are written atomically (:func:`coventry_geo._files.write_atomic`), so a
+reader never sees half a page.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
-from coventry_geo.errors import OutputError
+from coventry_geo._files import write_atomic
 
 __all__ = [
     "ASSET_DIR",
@@ -24,7 +22,6 @@ __all__ = [
     "MAPS_JS",
     "MAPS_CSS",
     "copy_assets",
-    "write_atomic",
 ]
 
 logger = logging.getLogger(__name__)
@@ -69,43 +66,3 @@ def copy_assets(out_dir: Path, *, extra: tuple[str, ...] = ()) -> list[Path]:
                 written.append(target)
     logger.debug("copied %d asset files into %s", len(written), out_dir)
     return written
-
-
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and :func:`os.replace`.
-
-    Parameters
-    ----------
-    path : Path
-        Target file; its folder is created when missing.
-    data : bytes or str
-        Content; ``str`` is written as UTF-8.
-
-    Returns
-    -------
-    Path
-        ``path``.
-
-    Raises
-    ------
-    OutputError
-        If the folder cannot be created or the file cannot be written.
-    """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp_name = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(payload)
-        os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; published files must be readable
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
-        msg = (
-            f"cannot write map output {path}: {exc.strerror or exc}. "
-            "Fix: choose a writable output folder, or close the program that holds the file."
-        )
-        raise OutputError(msg) from exc
-    return path

@@ -31,8 +31,8 @@ from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.warp import calculate_default_transform, reproject
 
+from coventry_geo._files import write_atomic
 from coventry_geo.errors import LayerNotFoundError, LayerReadError
-from coventry_geo.maps._assets import write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path

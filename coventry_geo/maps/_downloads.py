@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import tempfile
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,15 +29,15 @@ import numpy as np
 import pyogrio
 import shapely
 
+from coventry_geo._files import gpkg_timestamp, staged_file, write_atomic
 from coventry_geo.indicators.green_blue import (
     ASSET_COLUMNS,
     CANOPY_TYPE,
     write_green_blue_database,
 )
-from coventry_geo.maps._assets import write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     import geopandas as gpd
 
@@ -181,19 +179,8 @@ def _readme(title: str, statements: Sequence[str], updated: dt.date, n: int, n_c
     )
 
 
-@contextmanager
-def _gdal_date(date: dt.date) -> Iterator[None]:
-    """Stamp GeoPackages with ``date`` rather than the clock (GDAL's ``OGR_CURRENT_DATE``)."""
-    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{date.isoformat()}T00:00:00.000Z"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
-
-
 def _zipped_gpkg(assets: gpd.GeoDataFrame, readme: str, path: Path, date: dt.date) -> Path:
-    with tempfile.TemporaryDirectory() as tmp, _gdal_date(date):
+    with tempfile.TemporaryDirectory() as tmp, gpkg_timestamp(f"{date.isoformat()}T00:00:00.000Z"):
         gpkg = write_green_blue_database(assets, Path(tmp) / _GPKG, spatial_index=False)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -213,8 +200,7 @@ def _geojson(assets: gpd.GeoDataFrame, path: Path) -> Path:
     frame = assets.to_crs(4326)
     frame = frame.assign(**{c: frame[c].astype(object) for c in ("name", "type", "access")})
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".geojson-") as tmp:
-        staged = Path(tmp) / path.name
+    with staged_file(path) as staged:
         pyogrio.write_dataframe(
             frame[[*ASSET_COLUMNS, "geometry"]],
             staged,
@@ -224,6 +210,4 @@ def _geojson(assets: gpd.GeoDataFrame, path: Path) -> Path:
             COORDINATE_PRECISION=6,
             WRITE_NAME="NO",
         )
-        staged.chmod(0o644)
-        os.replace(staged, path)
     return path

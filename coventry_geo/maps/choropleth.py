@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 
-from coventry_geo.maps._assets import copy_assets, write_atomic
+from coventry_geo._files import write_atomic
+from coventry_geo.maps._assets import copy_assets
 from coventry_geo.maps._facts import indicator_facts, ward_ranks
 from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import rasterio
 import shapely
 
+from coventry_geo._files import write_atomic
 from coventry_geo.errors import LayerSchemaError, OutputError
-from coventry_geo.maps._assets import copy_assets, write_atomic
+from coventry_geo.maps._assets import copy_assets
 from coventry_geo.maps._canopy import canopy_overlay
 from coventry_geo.maps._credits import licence_statements
 from coventry_geo.maps._downloads import write_downloads

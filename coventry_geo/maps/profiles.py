@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from coventry_geo._files import write_atomic
 from coventry_geo.columns import ColumnInfo, column_info
-from coventry_geo.maps._assets import write_atomic
 from coventry_geo.maps._facts import indicator_facts, value_text
 from coventry_geo.maps._parallel import run_jobs
 from coventry_geo.maps._svg import SvgShape

@@ -30,8 +30,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from coventry_geo._files import write_atomic
 from coventry_geo.errors import LayerSchemaError
-from coventry_geo.maps._assets import write_atomic
 from coventry_geo.maps._draw import draw_polygons
 from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._labels import label_points, place_labels

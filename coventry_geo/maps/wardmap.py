@@ -27,6 +27,7 @@ import logging
 from string import Template
 from typing import TYPE_CHECKING, Any
 
+from coventry_geo._files import write_atomic
 from coventry_geo.errors import LayerSchemaError
 from coventry_geo.maps._assets import (
     LEAFLET_CSS,
@@ -34,7 +35,6 @@ from coventry_geo.maps._assets import (
     MAPS_CSS,
     MAPS_JS,
     copy_assets,
-    write_atomic,
 )
 from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._geometry import display_wards, to_features

@@ -42,9 +42,8 @@ from typing import Any
 
 import pandas as pd
 
-from coventry_geo._files import strict_dumps
+from coventry_geo._files import file_sha256, strict_dumps, write_atomic
 from coventry_geo.errors import OutputError
-from coventry_geo.layers._checks import file_sha256
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -171,7 +170,7 @@ class FileHashes:
     def save(self) -> None:
         """Write the remembered hashes (atomically) if any file was hashed."""
         if self.hashed and self.path is not None:
-            _write_atomic(self.path, strict_dumps(self._known, indent=0))
+            write_atomic(self.path, strict_dumps(self._known, indent=0))
 
 
 @dataclass
@@ -212,7 +211,7 @@ class StepCache:
             (self.root / "steps").mkdir(parents=True, exist_ok=True)
             (self.root / "tmp").mkdir(exist_ok=True)
             if not (self.root / CACHE_MARKER).is_file():
-                _write_atomic(self.root / CACHE_MARKER, strict_dumps({"format": _FORMAT}) + "\n")
+                write_atomic(self.root / CACHE_MARKER, strict_dumps({"format": _FORMAT}) + "\n")
         except OSError as exc:
             msg = (
                 f"cache folder {self.root} cannot be written ({exc.strerror or exc}). "
@@ -394,9 +393,3 @@ def _read(folder: Path, entry: dict[str, Any]) -> CachedResult:
     return CachedResult(
         frames=frames, values=entry["values"], files=entry["files"], warnings=entry["warnings"]
     )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 from typing import Any
 
-from coventry_geo import __version__
 from coventry_geo._files import strict_dumps
+from coventry_geo._version import __version__
 from coventry_geo.errors import OutputError
 
 __all__ = [

@@ -18,7 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from coventry_geo._files import write_gpkg_layer
 from coventry_geo.errors import OutputError
+from coventry_geo.indicators.green_blue import LINE_LAYER, POLYGON_LAYER, write_green_blue_database
 from coventry_geo.run.folders import (
     check_replaceable,
     is_marked,
@@ -32,15 +36,22 @@ from coventry_geo.run.provenance import RUN_ID_KEY
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from coventry_geo.evidence import Evidence
+
 __all__ = [
-    "gpkg_metadata",
-    "gpkg_timestamp",
     "recover_output_dir",
     "staged_output_dir",
+    "write_layers",
+    "write_results",
+    "write_tables",
     "write_ward_table",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: The NB2 green-and-blue database: its file and its layers (written by its own writer).
+_DATABASE = "green_blue.gpkg"
+_DATABASE_LAYERS = (POLYGON_LAYER, LINE_LAYER)
 
 _STAGING = ".staging-"
 _RETIRED = ".retired-"
@@ -142,25 +153,32 @@ def _swap_into_place(staging: Path, out_dir: Path, study_code: str) -> None:
         remove_owned(retired)
 
 
-def gpkg_timestamp(stamp: str) -> contextlib.AbstractContextManager[None]:
-    """Write ``stamp`` as the ``last_change`` of GeoPackages written in the block.
+def write_results(evidence: Evidence, folder: Path, *, run_id: str | None = None) -> list[Path]:
+    """Write a run's results: the ward table, the city values, the extra tables and layers.
 
-    GDAL otherwise writes the current time, so that two runs of the same inputs
-    give different bytes. ``stamp`` is ``YYYY-MM-DDTHH:MM:SS.sssZ``.
+    Parameters
+    ----------
+    evidence : Evidence
+        The study's results.
+    folder : Path
+        Destination (normally a staging folder).
+    run_id : str, optional, keyword-only
+        Written into each GeoPackage layer's metadata
+        (:data:`~coventry_geo.run.provenance.RUN_ID_KEY`).
+
+    Returns
+    -------
+    list of Path
+        The files written: ``wards.gpkg``, ``wards.parquet``, ``wards.csv``,
+        ``city.csv``, one CSV per extra table, ``layers.gpkg`` (the small-area
+        table and the map layers) and ``green_blue.gpkg`` (the NB2 database,
+        :func:`~coventry_geo.indicators.green_blue.write_green_blue_database`).
     """
-    return _gdal_option("OGR_CURRENT_DATE", stamp)
-
-
-@contextlib.contextmanager
-def _gdal_option(name: str, value: str) -> Iterator[None]:
-    import pyogrio
-
-    before = pyogrio.get_gdal_config_option(name)
-    pyogrio.set_gdal_config_options({name: value})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({name: before})
+    return (
+        write_ward_table(evidence.wards, folder, run_id=run_id)
+        + write_tables(evidence, folder)
+        + write_layers(evidence, folder, run_id=run_id)
+    )
 
 
 def write_ward_table(
@@ -187,19 +205,44 @@ def write_ward_table(
     gpkg = folder / f"{stem}.gpkg"
     parquet = folder / f"{stem}.parquet"
     csv = folder / f"{stem}.csv"
-    table.to_file(gpkg, layer=stem, driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
+    write_gpkg_layer(table, gpkg, stem, metadata=_run_metadata(run_id))
     table.to_parquet(parquet)
     table.drop(columns=table.geometry.name).to_csv(csv, index=False)
     return [gpkg, parquet, csv]
 
 
-def gpkg_metadata(run_id: str | None) -> dict[str, dict[str, str]]:
-    """Return the ``to_file`` keywords that write the run id into a GeoPackage layer's metadata.
+def write_tables(evidence: Evidence, folder: Path) -> list[Path]:
+    """Write the city values (``city.csv``) and each extra table (``<name>.csv``)."""
+    city = pd.DataFrame({"indicator": list(evidence.city), "value": list(evidence.city.values())})
+    files = [folder / "city.csv"]
+    city.to_csv(files[-1], index=False)
+    for name, table in evidence.tables.items():
+        files.append(folder / f"{name}.csv")
+        table.to_csv(files[-1], index=False)
+    return files
 
-    Layer metadata only: GDAL (3.12) writes a ``<file>.gpkg.aux.xml`` beside a
-    GeoPackage with dataset metadata every time it merely reads it (QGIS
-    included), which would litter the output folder.
+
+def write_layers(evidence: Evidence, folder: Path, *, run_id: str | None = None) -> list[Path]:
+    """Write the small-area table and the map layers to ``layers.gpkg``, the NB2 database apart.
+
+    The green-and-blue layers go to ``green_blue.gpkg``, written by
+    :func:`~coventry_geo.indicators.green_blue.write_green_blue_database` (the
+    database's one writer); every other layer is a layer of ``layers.gpkg``.
     """
-    if run_id is None:
-        return {}
-    return {"layer_metadata": {RUN_ID_KEY: run_id}}
+    layers = dict(evidence.layers)
+    if evidence.small_areas is not None:
+        layers = {"small_areas": evidence.small_areas, **layers}
+    database = [layers.pop(name) for name in _DATABASE_LAYERS if name in layers]
+    metadata = _run_metadata(run_id)
+    files = []
+    for name, layer in layers.items():
+        files.append(write_gpkg_layer(layer, folder / "layers.gpkg", name, metadata=metadata))
+    if database:
+        assets = pd.concat(database, ignore_index=True)
+        files.append(write_green_blue_database(assets, folder / _DATABASE, metadata=metadata))
+    return sorted(set(files))
+
+
+def _run_metadata(run_id: str | None) -> dict[str, str] | None:
+    """Return the layer metadata that records the run id (None without one)."""
+    return None if run_id is None else {RUN_ID_KEY: run_id}

@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import pandas as pd
 
-from coventry_geo._files import strict_dumps
+from coventry_geo._files import file_sha256, gpkg_timestamp, strict_dumps
 from coventry_geo.errors import OutputError, StrictRunError
 from coventry_geo.evidence import (
     Evidence,
@@ -43,7 +42,6 @@ from coventry_geo.evidence import (
     plan_evidence,
     ward_table,
 )
-from coventry_geo.layers._checks import file_sha256
 from coventry_geo.manifest.settings import study_settings
 from coventry_geo.run.cache import (
     CachedResult,
@@ -55,13 +53,7 @@ from coventry_geo.run.cache import (
 from coventry_geo.run.cache import default_cache_dir as _default_cache_dir
 from coventry_geo.run.folders import check_replaceable, safe_resolve
 from coventry_geo.run.lock import output_lock
-from coventry_geo.run.outputs import (
-    gpkg_metadata,
-    gpkg_timestamp,
-    recover_output_dir,
-    staged_output_dir,
-    write_ward_table,
-)
+from coventry_geo.run.outputs import recover_output_dir, staged_output_dir, write_results
 from coventry_geo.run.provenance import (
     environment,
     input_records,
@@ -371,7 +363,9 @@ def _output_keys(study: Study, plan: EvidencePlan, runner: StepRunner) -> dict[s
         for name in ("maps", "profiles")
     }
     if "family:greenspace" in plan.keys:
-        names = _site_layers(study)
+        from coventry_geo.maps.site import site_layers
+
+        names = site_layers(study)
         logo = study.manifest.site.logo
         keys["site"] = runner.key(
             "site",
@@ -437,30 +431,12 @@ def _write_outputs(
         steps_of.update(dict.fromkeys(written, name))
         return written
 
-    files = files_step(
-        "tables",
-        lambda: (
-            write_ward_table(evidence.wards, staging, run_id=run_id)
-            + _write_tables(evidence, staging)
-            + _write_layers(evidence, staging, run_id)
-        ),
-    )
+    files = files_step("tables", lambda: write_results(evidence, staging, run_id=run_id))
     files += files_step("maps", lambda: _write_maps(study, evidence, staging))
     files += files_step("profiles", lambda: _write_profiles(study, evidence, staging))
     if "site" in keys:
-        files += files_step(
-            "site", lambda: _write_greenblue_site(study, evidence, staging, updated=updated)
-        )
+        files += files_step("site", lambda: _write_site(study, evidence, staging, updated=updated))
     return files, steps_of
-
-
-def _site_layers(study: Study) -> tuple[str, ...]:
-    """Return the layers the green-and-blue site shows or draws on (credited on the page)."""
-    kinds = ("greenspace", "greenspace_access_points", "canopy", "postcodes")
-    names = [study.available(k, needed_for="the green-and-blue map") for k in kinds]
-    missing = study.missing_optional_layers()
-    blue = [n for n in study.manifest.names_of("blue") if n not in missing]
-    return tuple(n for n in [study.manifest.study.ward_layer, *names, *blue] if n)
 
 
 def _release_date(started: datetime) -> date:
@@ -473,83 +449,12 @@ def _release_date(started: datetime) -> date:
     return datetime.fromtimestamp(int(epoch), UTC).date() if epoch.isdigit() else started.date()
 
 
-def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
-    files = []
-    city = pd.DataFrame({"indicator": list(evidence.city), "value": list(evidence.city.values())})
-    files.append(folder / "city.csv")
-    city.to_csv(files[-1], index=False)
-    for name, table in evidence.tables.items():
-        files.append(folder / f"{name}.csv")
-        table.to_csv(files[-1], index=False)
-    return files
-
-
-#: Layers written to a GeoPackage of their own; every other layer goes to layers.gpkg.
-_GEOPACKAGE_OF = {
-    "green_blue_polygons": "green_blue.gpkg",  # the NB2 green-and-blue database
-    "green_blue_lines": "green_blue.gpkg",
-}
-
-
-def _write_layers(evidence: Evidence, folder: Path, run_id: str) -> list[Path]:
-    """Write the small-area table and map layers as layers of one GeoPackage."""
-    layers = dict(evidence.layers)
-    if evidence.small_areas is not None:
-        layers = {"small_areas": evidence.small_areas, **layers}
-    files = []
-    for name, layer in layers.items():
-        path = folder / _GEOPACKAGE_OF.get(name, "layers.gpkg")
-        layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
-        files.append(path)
-    return sorted(set(files))
-
-
-def _write_greenblue_site(
-    study: Study, evidence: Evidence, folder: Path, *, updated: date
-) -> list[Path]:
+def _write_site(study: Study, evidence: Evidence, folder: Path, *, updated: date) -> list[Path]:
     """Write the published green-and-blue map (NB2), when there are greenspace sites."""
-    from coventry_geo.maps import build_greenblue_site  # heavy: not needed by an up-to-date run
-    from coventry_geo.maps._credits import layer_credit
-    from coventry_geo.maps.report import map_options
+    from coventry_geo.maps.site import write_study_site  # heavy: not needed by an up-to-date run
 
-    sites = evidence.layers.get("greenspace_sites")
-    if sites is None:
-        return []
-    empty = gpd.GeoDataFrame({"type": [], "tier": []}, geometry=[], crs=study.crs)
-    blue = [study.vector(n) for n in study.available_all("blue", needed_for="the map")]
-    deficiency = next((v for k, v in evidence.layers.items() if k.startswith("deficiency_")), empty)
-    canopy = study.available("canopy", needed_for="the canopy layer of the green-and-blue map")
-    raster = canopy is not None and study.is_raster(canopy)
-    postcodes = study.available("postcodes", needed_for="postcode search on the map")
-    parts = [evidence.layers.get(k) for k in ("green_blue_polygons", "green_blue_lines")]
-    parts = [p for p in parts if p is not None]
-    site = study.manifest.site
-    index = build_greenblue_site(
-        folder / "greenblue",
-        wards=evidence.wards[["ward_id", "ward_name", "geometry"]],
-        sites=_typed(sites[sites.intersects(study.study_area)], study),
-        blue=pd.concat(blue, ignore_index=True) if blue else empty,
-        deficiency=deficiency,
-        canopy_path=Path(study.spec(canopy).path) if raster else None,
-        canopy_values=study.spec(canopy).values or "mask" if raster else "mask",
-        title=site.title or _title(study, "green and blue spaces"),
-        attribution=[study.manifest.study.attribution],
-        tiles=map_options(study.manifest.maps, manifest=str(study.manifest.path)).tiles,
-        postcodes=study.vector(postcodes) if postcodes else None,
-        database=pd.concat(parts, ignore_index=True) if parts else None,
-        publisher=site,
-        credits=[layer_credit(study.spec(n)) for n in _site_layers(study)],
-        updated=updated,
-    )
-    return sorted(p for p in index.parent.rglob("*") if p.is_file())
-
-
-def _typed(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
-    """Give each merged site the ``type`` of its largest parcel, for the map legend."""
-    from coventry_geo.indicators.greenspace import site_attribute
-
-    parcels = study.vector(study.layer_name("greenspace"))
-    return sites.assign(type=site_attribute(sites, parcels, "type", default="Greenspace"))
+    title = _title(study, "green and blue spaces")
+    return write_study_site(study, evidence, folder, title=title, updated=updated)
 
 
 def _title(study: Study, what: str = "") -> str:

@@ -19,9 +19,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coventry_geo import __version__
-from coventry_geo._files import strict_dumps
-from coventry_geo.layers._checks import file_sha256
+from coventry_geo._files import file_sha256, strict_dumps
+from coventry_geo._version import __version__
 
 if TYPE_CHECKING:
     from coventry_geo.run.cache import FileHashes

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coventry_geo import __version__
 from coventry_geo import errors as _errors
+from coventry_geo._version import __version__
 from coventry_geo.run.cache import CachedResult, FileHashes, StepCache, step_key
 
 __all__ = ["StepRecord", "StepRunner", "replay_warnings", "warning_records"]

@@ -1,252 +1,143 @@
-"""Raster zonal statistics split into tiles reduced on Dask workers, then merged.
+"""Raster zonal statistics on a Dask cluster: the tiles of :mod:`coventry_geo.zonal.tiles` as tasks.
 
-The client plans the same strips of whole block rows as the single-process
-streaming pass (:func:`coventry_geo.zonal.raster_zonal_stats`) and groups
-consecutive strips into horizontal *tiles*. Each tile is a task: the worker opens
-the raster itself (only its path travels), computes the runs of the zones whose
-bounds touch the tile on the tile's window (their codes renumbered 1..k so the
-reducer's arrays stay small), and reduces the tile strip by strip into a
-:class:`TilePartial`. The client adds the partials up in tile order, strip by
-strip, which repeats the single-process pass's additions exactly: count, sum,
-min, max, weighted sums and quantiles come out bit-identical.
-
-The coverage denominator (a zone's pixels on the grid extended beyond the
-raster) needs every zone at once, because overlapping zones compete for pixels
-outside the tile too: the client computes it by a scanline over all the zones,
-only when ``coverage`` is asked.
+:func:`zonal_stats_on_cluster` is the Dask backend's handler of
+:data:`~coventry_geo.backends.RASTER_ZONAL_STATS`;
+:func:`coventry_geo.distributed.use_client` registers it, so that
+:func:`coventry_geo.zonal.raster_zonal_stats` runs on the cluster within that
+block. It takes the client as an argument: nothing here imports Dask.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from rasterio.windows import Window
-from rasterio.windows import bounds as window_bounds
 
-from coventry_geo.errors import CoventryGeoError, LayerError
-
-# The single-process engine's private steps, reused so that both paths stay one engine.
-from coventry_geo.zonal import _env, _open, _stream, _strips, _ZonePlan
-from coventry_geo.zonal.grid import ZoneGrid, burn_zone_grid
-from coventry_geo.zonal.reduce import StripReducer
+from coventry_geo.errors import LayerSchemaError
+from coventry_geo.zonal.grid import ZoneGrid
+from coventry_geo.zonal.raster import (
+    ZonalOptions,
+    reducer_spec,
+    stats_table,
+    with_point_weights,
+    zones_window,
+)
+from coventry_geo.zonal.strips import open_raster, raster_crs
+from coventry_geo.zonal.tiles import (
+    TileTask,
+    as_task_path,
+    merge_tiles,
+    plan_tiles,
+    reduce_tile,
+    zone_pixels,
+)
+from coventry_geo.zonal.vector import checked_zones
 
 if TYPE_CHECKING:
-    from affine import Affine
-    from rasterio.io import DatasetReader
+    from distributed import Client
 
-__all__ = [
-    "ReducerSpec",
-    "TileTask",
-    "TilePartial",
-    "plan_tiles",
-    "reduce_tile",
-    "merge_tiles",
-    "zone_pixels",
-    "as_task_path",
-]
+__all__ = ["DEFAULT_TILE_ROWS", "zonal_stats_on_cluster"]
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ReducerSpec:
-    """What each reducer keeps: min/max, a histogram range, every value (floats), a threshold."""
-
-    want_minmax: bool
-    hist_range: tuple[int, int] | None
-    collect_values: bool
-    above_rule: tuple[float, float, float] | None = None
-
-    def reducer(self, n_codes: int, *, keep_strip_sums: bool = False) -> StripReducer:
-        """Make a fresh :class:`StripReducer` of ``n_codes`` codes with these options."""
-        return StripReducer(
-            n_codes,
-            want_minmax=self.want_minmax,
-            hist_range=self.hist_range,
-            collect_values=self.collect_values,
-            keep_strip_sums=keep_strip_sums,
-            above_rule=self.above_rule,
-        )
+#: Rows per raster tile (rounded up to whole strips of block rows).
+DEFAULT_TILE_ROWS = 4096
 
 
-@dataclass(frozen=True)
-class TileTask:
-    """One tile to reduce on a worker.
+def zonal_stats_on_cluster(
+    zones: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    options: ZonalOptions,
+    *,
+    client: Client,
+    threads: int = 1,
+    tile_rows: int = DEFAULT_TILE_ROWS,
+) -> pd.DataFrame:
+    r"""Statistics of a raster band within each zone, reduced tile by tile on a cluster.
 
-    Attributes
+    Parameters
     ----------
-    raster_path : str
-        Raster file or GDAL path, readable by the worker.
-    window : tuple of int
-        ``(col_off, row_off, width, height)`` of the tile, made of whole strips.
-    geoms : numpy.ndarray
-        The geometries (raster CRS, table order) whose bounds touch the tile.
-    codes : numpy.ndarray
-        Global zone code (1-based) of each geometry.
-    """
+    zones : geopandas.GeoDataFrame
+        As for :func:`coventry_geo.zonal.raster_zonal_stats`.
+    raster_path : str or Path
+        The raster; it (and ``options.weight_raster``) must be readable by the
+        workers under the same path.
+    options : ZonalOptions
+        What to compute.
+    client : distributed.Client, keyword-only
+        The cluster (see :func:`coventry_geo.distributed.cluster`).
+    threads : int, keyword-only
+        GDAL decode threads per task (1 suits one-thread workers, one per core).
+    tile_rows : int, keyword-only
+        Raster rows per task, rounded up to whole strips of block rows. A task holds
+        about three strips (of about 8 Mpx) at a time whatever its size; smaller
+        tiles balance the load better and cost more tasks and zone scanlines.
 
-    raster_path: str
-    window: tuple[int, int, int, int]
-    geoms: np.ndarray
-    codes: np.ndarray
-    band: int
-    nodata: float | None
-    weight_raster: str | None
-    spec: ReducerSpec
-    threads: int
-    layer_name: str
-
-
-@dataclass
-class TilePartial:
-    """A tile's reduction, for the zone codes ``codes`` (global, ascending) only.
-
-    ``strip_sums`` holds, strip by strip, the per-code sums of the tile's strips;
-    ``vmin``, ``vmax``, ``hist`` and ``values`` are the tile's per-code extremes,
-    histograms and kept values, each indexed like ``codes``.
-    """
-
-    codes: np.ndarray
-    strip_sums: list[dict[str, np.ndarray]]
-    vmin: np.ndarray
-    vmax: np.ndarray
-    hist: np.ndarray | None
-    values: list[list[np.ndarray]]
-
-
-def plan_tiles(
-    ds: DatasetReader, window: Window, geoms: np.ndarray, *, tile_rows: int
-) -> list[tuple[Window, np.ndarray]]:
-    """Group the single-process strips of ``window`` into tiles of at least ``tile_rows`` rows.
-
-    Returns each tile's window and the positions of the geometries whose bounds
-    touch it (tiles that no geometry touches are left out: they add nothing).
-    """
-    strips = [win for _, win in _strips(ds, window)]
-    zone_bounds = shapely.bounds(geoms)
-    tiles = []
-    first = 0
-    while first < len(strips):
-        last, rows = first, 0
-        while last < len(strips) and rows < tile_rows:
-            rows += int(strips[last].height)
-            last += 1
-        top = int(strips[first].row_off)
-        tile = Window(int(window.col_off), top, int(window.width), rows)
-        touch = _touching(zone_bounds, window_bounds(tile, ds.transform))
-        if touch.size:
-            tiles.append((tile, touch))
-        first = last
-    logger.debug("%d strips grouped into %d tiles with zones", len(strips), len(tiles))
-    return tiles
-
-
-def _touching(zone_bounds: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-    """Positions of the bounds that touch the box (edges included)."""
-    left, bottom, right, top = box
-    hit = (
-        (zone_bounds[:, 0] <= right)
-        & (zone_bounds[:, 2] >= left)
-        & (zone_bounds[:, 1] <= top)
-        & (zone_bounds[:, 3] >= bottom)
-    )
-    return np.flatnonzero(hit)
-
-
-def reduce_tile(task: TileTask) -> TilePartial:
-    """Reduce one tile (runs on a worker): burn its zones, stream its strips.
-
-    A pixel centre of the tile can only lie in a geometry whose bounds touch the
-    tile, and geometries keep their table order, so the tile's runs equal the
-    single-process runs restricted to the tile.
+    Returns
+    -------
+    pandas.DataFrame
+        Identical to :func:`coventry_geo.zonal.raster_zonal_stats`'s table.
 
     Raises
     ------
-    CoventryGeoError
-        The worker cannot read the raster; the message names the worker's host
-        (a :class:`~coventry_geo.errors.LayerError` cannot cross to the client:
-        it does not unpickle).
-    """
-    try:
-        return _reduce_tile(task)
-    except LayerError as exc:
-        msg = f"on the Dask worker at {socket.gethostname()}: {exc}"
-        raise CoventryGeoError(msg) from None
-
-
-def _reduce_tile(task: TileTask) -> TilePartial:
-    global_codes, inverse = np.unique(task.codes, return_inverse=True)
-    local_codes = inverse.astype(np.int64) + 1
-    n_local = len(global_codes) + 1
-    window = Window(*task.window)
-    reducer = task.spec.reducer(n_local, keep_strip_sums=True)
-    with _env(task.threads), _open(task.raster_path, task.layer_name) as ds:
-        transform: Affine = ds.transform
-
-        def runs() -> ZoneGrid:
-            ids = pd.RangeIndex(len(global_codes))
-            return burn_zone_grid(task.geoms, local_codes, ids, transform=transform, window=window)
-
-        plan = _ZonePlan(window, n_local, runs)
-        _stream(ds, task.band, plan, reducer, task.nodata, task.weight_raster, task.layer_name)
-    return TilePartial(
-        codes=global_codes,
-        strip_sums=[{k: v[1:] for k, v in sums.items()} for sums in reducer.strip_sums],
-        vmin=reducer.vmin[1:],
-        vmax=reducer.vmax[1:],
-        hist=None if reducer.hist is None else reducer.hist[1:],
-        values=reducer.values[1:],
-    )
-
-
-def merge_tiles(partials: list[TilePartial], n_codes: int, spec: ReducerSpec) -> StripReducer:
-    """Add the tiles' partials up, in tile order and strip by strip, into one reducer.
+    LayerNotFoundError, LayerReadError, LayerCRSError, LayerExtentError, LayerSchemaError
+        As :func:`coventry_geo.zonal.raster_zonal_stats`.
 
     Notes
     -----
-    The single-process pass adds each strip's per-code sums to running totals that
-    start at zero; replaying the same strips in the same order performs the same
-    float64 additions (a code absent from a tile adds exactly 0 there), so sums are
-    bit-identical. Minima, maxima and histograms merge by ``min``, ``max`` and
-    ``+``, and kept float values by concatenation (quantiles do not depend on order).
+    Tile *t* returns, for each zone *z* touching it and each of its strips *s*,
+    :math:`n_{z,s}` and :math:`S_{z,s} = \sum_{i \in z \cap s} v_i`, and
+    :math:`\min`, :math:`\max` and the histogram (integer rasters) or the values
+    (float rasters) of :math:`z \cap t`. The client computes
+    :math:`n_z = \sum_s n_{z,s}` and :math:`S_z = \sum_s S_{z,s}` adding strips in
+    raster order, as the single pass does (bit-identical float sums),
+    :math:`\min_z = \min_t \min_{z,t}`, and quantiles from the summed histograms
+    or the concatenated values. Quantiles of float rasters ship every valid value
+    in a zone to the client (8 bytes a pixel): keep them for small rasters.
     """
-    merged = spec.reducer(n_codes)
-    for part in partials:
-        g = part.codes
-        for sums in part.strip_sums:
-            for name, strip in sums.items():
-                getattr(merged, name)[g] += strip
-        merged.vmin[g] = np.minimum(merged.vmin[g], part.vmin)
-        merged.vmax[g] = np.maximum(merged.vmax[g], part.vmax)
-        if merged.hist is not None:
-            merged.hist[g] += part.hist
-        if merged.collect_values:
-            for code, kept in zip(g, part.values, strict=True):
-                merged.values[code].extend(kept)
-    return merged
-
-
-def zone_pixels(
-    geoms: np.ndarray, codes: np.ndarray, n_codes: int, transform: Affine, window: Window
-) -> np.ndarray:
-    """Pixels of each code on the raster's grid extended beyond it (coverage denominator)."""
-    corner = Window(int(window.col_off), int(window.row_off), 1, 1)
-    ids = pd.RangeIndex(n_codes - 1)
-    return burn_zone_grid(geoms, codes, ids, transform=transform, window=corner).zone_pixels
-
-
-def as_task_path(path: str | Path | None) -> str | None:
-    """Return the path as workers get it (local files made absolute: a worker's cwd is moot)."""
-    if path is None:
-        return None
-    text = str(path)
-    if "://" in text or ":" in text.split("/", 1)[0]:
-        return text
-    return str(Path(text).resolve())
+    layer_name, zone_id = options.layer_name, options.zone_id
+    zones = checked_zones(zones, zone_id, layer_name)
+    if tile_rows < 1:
+        msg = f"tile_rows must be at least 1, not {tile_rows}."
+        raise LayerSchemaError(layer_name, raster_path, msg, "Pass tile_rows= of 1 or more.")
+    codes, ids = pd.factorize(zones[zone_id], sort=False)
+    codes = codes.astype(np.int64) + 1
+    with open_raster(raster_path, layer_name) as ds:
+        crs = raster_crs(ds, options.crs, raster_path, layer_name)
+        nodata = ds.nodatavals[options.band - 1] if options.nodata is None else options.nodata
+        spec = reducer_spec(ds, options, raster_path)
+        geoms = np.asarray(zones.to_crs(crs).geometry.values)
+        window = zones_window(geoms, ds, raster_path, layer_name)
+        tiles = plan_tiles(ds, window, geoms, tile_rows=tile_rows)
+        transform = ds.transform
+    tasks = [
+        TileTask(
+            raster_path=as_task_path(raster_path),
+            window=(int(t.col_off), int(t.row_off), int(t.width), int(t.height)),
+            geoms=geoms[touch],
+            codes=codes[touch],
+            band=options.band,
+            nodata=nodata,
+            weight_raster=as_task_path(options.weight_raster),
+            spec=spec,
+            threads=threads,
+            layer_name=layer_name,
+        )
+        for t, touch in tiles
+    ]
+    logger.info("reducing '%s' in %d tiles on the cluster", layer_name, len(tasks))
+    partials = client.gather(client.map(reduce_tile, tasks, pure=False))
+    reducer = merge_tiles(partials, len(ids) + 1, spec)
+    pixels = (
+        zone_pixels(geoms, codes, len(ids) + 1, transform, window)
+        if "coverage" in options.stats
+        else np.zeros(len(ids) + 1, dtype=np.int64)
+    )
+    empty = np.zeros(0, dtype=np.int64)
+    grid = ZoneGrid(pd.Index(ids, name=zone_id), window, empty, empty, pixels, empty)
+    table = stats_table(reducer, grid, options)
+    return with_point_weights(table, zones, raster_path, options, nodata=nodata, crs=crs)

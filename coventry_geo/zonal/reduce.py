@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["StripReducer", "count_true_runs"]
+__all__ = ["ReducerSpec", "StripReducer", "count_true_runs"]
 
 _F32_EXACT = 2**24
 
@@ -286,3 +286,24 @@ def _hist_quantiles(hist: np.ndarray, lowest: int, qs: Sequence[float]) -> np.nd
     lo = np.searchsorted(cum, np.floor(h), side="right") + lowest
     hi = np.searchsorted(cum, np.ceil(h), side="right") + lowest
     return lo + (h - np.floor(h)) * (hi - lo)
+
+
+@dataclass(frozen=True)
+class ReducerSpec:
+    """What each reducer keeps: min/max, a histogram range, every value (floats), a threshold."""
+
+    want_minmax: bool
+    hist_range: tuple[int, int] | None
+    collect_values: bool
+    above_rule: tuple[float, float, float] | None = None
+
+    def reducer(self, n_codes: int, *, keep_strip_sums: bool = False) -> StripReducer:
+        """Make a fresh :class:`StripReducer` of ``n_codes`` codes with these options."""
+        return StripReducer(
+            n_codes,
+            want_minmax=self.want_minmax,
+            hist_range=self.hist_range,
+            collect_values=self.collect_values,
+            keep_strip_sums=keep_strip_sums,
+            above_rule=self.above_rule,
+        )

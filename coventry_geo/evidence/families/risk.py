@@ -11,7 +11,7 @@ from coventry_geo._lazy import lazy_import
 from coventry_geo.errors import ManifestError
 from coventry_geo.evidence.context import AREA_ID, SMALL_AREAS, Family, FamilyResult
 from coventry_geo.evidence.small_areas import deprivation_column
-from coventry_geo.indicators._zones import NORMALISATIONS
+from coventry_geo.indices import NORMALISATIONS
 from coventry_geo.manifest.keys import Bounds, choice
 from coventry_geo.manifest.settings import WEIGHTS, setting
 

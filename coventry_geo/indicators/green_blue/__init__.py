@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +34,7 @@ from rasterio.windows import Window
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from coventry_geo._files import staged_file, write_gpkg_layer
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import LayerCRSError, LayerSchemaError, OutputError
 from coventry_geo.indicators.green_blue.patches import (
@@ -436,7 +435,11 @@ def _ward_lists(geoms: NDArray[np.object_], wards: gpd.GeoDataFrame) -> NDArray[
 
 
 def write_green_blue_database(
-    assets: gpd.GeoDataFrame, path: str | Path, *, spatial_index: bool = True
+    assets: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    spatial_index: bool = True,
+    metadata: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the asset table as one GeoPackage, atomically.
 
@@ -454,6 +457,8 @@ def write_green_blue_database(
         The GeoPackage to write (replaced if it exists).
     spatial_index : bool, keyword-only
         Write each layer's R-tree index (default); without it the file is smaller.
+    metadata : mapping of str to str, optional, keyword-only
+        Written into each layer's metadata (a run's outputs carry their run id).
 
     Returns
     -------
@@ -465,18 +470,16 @@ def write_green_blue_database(
         If the file cannot be written.
     """
     path = Path(path)
-    staging = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.gpkg")
     polygon = np.isin(shapely.get_type_id(assets.geometry.to_numpy()), _POLYGON_IDS)
     layers = {
         POLYGON_LAYER: (assets.loc[polygon], "MultiPolygon"),
         LINE_LAYER: (assets.loc[~polygon], "MultiLineString"),
     }
     try:
-        for name, (gdf, geometry_type) in layers.items():
-            _write_layer(gdf, staging, name, geometry_type, spatial_index=spatial_index)
-        os.replace(staging, path)
+        with staged_file(path) as staging:
+            for name, (gdf, geometry_type) in layers.items():
+                _write_layer(gdf, staging, name, geometry_type, spatial_index, metadata)
     except (OSError, DataSourceError) as exc:
-        staging.unlink(missing_ok=True)
         msg = f"cannot write the green-and-blue database {path}: {exc}. Fix: check the folder."
         raise OutputError(msg) from exc
     logger.info("wrote %d green and blue assets to %s", len(assets), path)
@@ -484,16 +487,21 @@ def write_green_blue_database(
 
 
 def _write_layer(
-    gdf: gpd.GeoDataFrame, path: Path, layer: str, geometry_type: str, *, spatial_index: bool
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    layer: str,
+    geometry_type: str,
+    spatial_index: bool,
+    metadata: Mapping[str, str] | None,
 ) -> None:
     multi = gdf.assign(geometry=_as_multi(gdf.geometry.to_numpy()))
     columns = {c: multi[c].astype(object) for c in ("name", "type", "access")}
     multi = multi.assign(**columns)[[*ASSET_COLUMNS, "geometry"]].reset_index(drop=True)
-    multi.to_file(
+    write_gpkg_layer(
+        multi,
         path,
-        layer=layer,
-        driver="GPKG",
-        engine="pyogrio",
+        layer,
+        metadata=metadata,
         geometry_type=geometry_type,
         SPATIAL_INDEX="YES" if spatial_index else "NO",
     )

@@ -26,7 +26,7 @@ import shapely
 
 from coventry_geo.columns import ColumnInfo, register_columns
 from coventry_geo.errors import LayerSchemaError, PartialCoverageWarning
-from coventry_geo.indicators._zones import point_zone
+from coventry_geo.geography import point_zone
 from coventry_geo.indicators.greenspace.access import SiteSet, coverage_margin, spatial_order
 from coventry_geo.indicators.greenspace.network import NetworkSites, StreetGraph, site_entrances
 from coventry_geo.indicators.greenspace.sites import (

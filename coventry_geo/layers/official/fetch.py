@@ -22,18 +22,15 @@ responses from 127.0.0.1.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import http.client
 import json
 import logging
 import os
 import string
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,9 +38,8 @@ from typing import TYPE_CHECKING, Any
 import pyogrio
 from pyproj import CRS
 
-from coventry_geo._files import strict_dumps
+from coventry_geo._files import file_sha256, staged_file, strict_dumps
 from coventry_geo.errors import CoventryGeoError, FetchError
-from coventry_geo.layers._checks import file_sha256
 from coventry_geo.layers.official.presets import PRESETS
 from coventry_geo.layers.official.tables import resolve_fields
 from coventry_geo.layers.vector import read_vector_layer
@@ -187,7 +183,7 @@ def fetch(
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     collection = {"type": "FeatureCollection", "features": features}
-    with _staged(dest) as tmp:
+    with staged_file(dest) as tmp:
         tmp.write_text(strict_dumps(collection), encoding="utf-8")
         _validate(spec, tmp)
         record = FetchRecord(
@@ -348,19 +344,6 @@ def _get(url: str, *, timeout: float) -> tuple[bytes, str]:
     return body, content_type.lower()
 
 
-@contextlib.contextmanager
-def _staged(dest: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; move it onto ``dest`` only on success."""
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _validate(spec: FetchDataset, path: Path) -> None:
     preset = PRESETS[spec.preset]
     layer = LayerSpec(
@@ -391,5 +374,5 @@ def _check_required_patterns(layer: LayerSpec, path: Path) -> None:
 
 def _write_sidecar(dest: Path, record: FetchRecord) -> None:
     sidecar = dest.with_name(dest.name + ".json")
-    with _staged(sidecar) as tmp:
+    with staged_file(sidecar) as tmp:
         tmp.write_text(strict_dumps(record.as_dict(), indent=2) + "\n", encoding="utf-8")

@@ -28,7 +28,7 @@ from pyproj import CRS
 
 from coventry_geo._extras import import_extra
 from coventry_geo.errors import LayerReadError, LayerSchemaError, RasterNodataError
-from coventry_geo.layers._checks import check_file
+from coventry_geo.layers.checks import check_file
 
 if TYPE_CHECKING:
     from coventry_geo.manifest import LayerSpec

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from coventry_geo._files import file_sha256
 from coventry_geo.errors import LayerNotFoundError, LayerReadError, LayerSchemaError
-from coventry_geo.layers._checks import file_sha256
 from coventry_geo.layers.official.presets import match_column
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
 

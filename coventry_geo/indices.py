@@ -1,7 +1,7 @@
-"""Private helpers shared by the equity, risk, tree-equity and cooling indicators.
+"""Composite indices: the direction of indicator columns, their normalisation, weighted sums.
 
-Best-fit assignment of small areas to wards, the direction of known columns
-(is a high value worse?), and the normalisations used by the composite indices.
+The direction of known columns (is a high value worse?), the normalisations used
+by the composite indices (risk, cooling, tree equity) and their weighted index.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from coventry_geo.columns import column_info
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import geopandas as gpd
 
 __all__ = [
     "Normalisation",
@@ -26,7 +25,6 @@ __all__ = [
     "normalise",
     "weighted_index",
     "oriented",
-    "point_zone",
 ]
 
 Normalisation = Literal["minmax", "rank", "zscore"]
@@ -132,19 +130,3 @@ def weighted_index(
     known = scores.notna().astype("float64")
     total = scores.fillna(0.0).mul(w, axis=1).sum(axis=1)
     return total / known.mul(w, axis=1).sum(axis=1).replace(0.0, np.nan)
-
-
-def point_zone(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, id_column: str) -> pd.Series:
-    """Id of the zone containing each point (the first one on shared edges), NaN outside.
-
-    Returns
-    -------
-    pandas.Series
-        Aligned on ``points.index``.
-    """
-    zone_idx, point_idx = points.sindex.query(zones.geometry.array, predicate="intersects")
-    first = pd.Series(zone_idx, index=point_idx).groupby(level=0).min()
-    ids = pd.Series(zones[id_column].to_numpy()[first.to_numpy()], index=first.index)
-    out = pd.Series(np.arange(len(points))).map(ids)
-    out.index = points.index
-    return out.rename(id_column)

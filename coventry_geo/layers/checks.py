@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from coventry_geo._files import file_sha256
 from coventry_geo.errors import LayerCRSError, LayerNotFoundError, LayerReadError
 
 if TYPE_CHECKING:
@@ -19,23 +19,12 @@ if TYPE_CHECKING:
 __all__ = [
     "check_file",
     "check_readable",
-    "file_sha256",
     "layer_crs",
     "check_crs_matches_coordinates",
 ]
 
-_CHUNK = 1 << 20
 #: Vector formats stored as a folder rather than a file (Esri File Geodatabase).
 _FOLDER_FORMATS = (".gdb",)
-
-
-def file_sha256(path: str | Path) -> str:
-    """Return the SHA-256 hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_file(spec: LayerSpec | JoinSpec) -> None:
