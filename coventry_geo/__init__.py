@@ -7,6 +7,14 @@ write the ward table and maps::
     study = cg.open_study("layers/demo.toml")
     report = cg.validate_study(study)
     result = cg.run_study(study)
+
+or, in a notebook, get the tables without writing outputs (through the same step
+cache, so a second call reads the results back)::
+
+    wards = cg.ward_table(study)            # indexed by ward_id
+    small = cg.small_area_table(study)      # indexed by area_id
+    evidence = cg.compute_evidence(study)   # everything: city values, extra tables, layers
+    cg.column_info("canopy_pct")            # label, unit, description of a column
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -16,19 +24,26 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from coventry_geo.columns import column_info  # noqa: E402
 from coventry_geo.errors import CoventryGeoError  # noqa: E402
-from coventry_geo.run.pipeline import RunResult, run_study, ward_table  # noqa: E402
+from coventry_geo.evidence import Evidence  # noqa: E402
+from coventry_geo.run.analysis import compute_evidence, small_area_table, ward_table  # noqa: E402
+from coventry_geo.run.pipeline import RunResult, run_study  # noqa: E402
 from coventry_geo.study import Study, open_study  # noqa: E402
 from coventry_geo.validation import ValidationReport, validate_study  # noqa: E402
 
 __all__ = [
     "__version__",
     "CoventryGeoError",
+    "Evidence",
     "RunResult",
     "Study",
     "ValidationReport",
+    "column_info",
+    "compute_evidence",
     "open_study",
     "run_study",
+    "small_area_table",
     "validate_study",
     "ward_table",
 ]

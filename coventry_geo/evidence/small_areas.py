@@ -140,8 +140,16 @@ def _equity(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult
         for c in table.columns
         if c in _EQUITY_INDICATORS or c.startswith("pct_residents_meeting_")
     ]
-    if deprivation is None or not indicators:
-        return FamilyResult()
+    if deprivation is None:
+        return FamilyResult(
+            skipped=f"no deprivation field ({', '.join(_DEPRIVATION)}) with values in the "
+            "small areas: equity statistics not computed"
+        )
+    if not indicators:
+        return FamilyResult(
+            skipped="no hazard or access indicator per small area (the flood_zones, heat, "
+            "canopy, heat_network_zones or greenspace layer): equity statistics not computed"
+        )
     summary = equity.equity_table(table, indicators, deprivation=deprivation)
     flags = table[[_ID, "ward_id", table.geometry.name]].copy()
     for column in indicators:
@@ -174,9 +182,18 @@ def _risk(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResult:
         vulnerability_small[[c for c in ("children_pct", "older_pct") if c in vulnerability_small]]
     )
     hazard = _hazard(ctx, table, options.pop("hazard", None))
-    vulnerability = _vulnerability(table, options.pop("vulnerability", DEFAULT_RISK_VULNERABILITY))
-    if not hazard or not vulnerability:
-        return FamilyResult()
+    weights = options.pop("vulnerability", DEFAULT_RISK_VULNERABILITY)
+    vulnerability = _vulnerability(table, weights)
+    if not hazard:
+        return FamilyResult(
+            skipped=f"no hazard indicator per small area ({', '.join(DEFAULT_RISK_HAZARD)}: "
+            "the flood_zones or heat layer): composite climate-risk index not computed"
+        )
+    if not vulnerability:
+        return FamilyResult(
+            skipped=f"no vulnerability field ({', '.join(weights)}) with values in the small "
+            "areas: composite climate-risk index not computed"
+        )
     exposure = ("population",) if "population" in table.columns else ()
     try:
         scored = risk.composite_risk(

@@ -18,6 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from coventry_geo.columns import (
+    DEFAULT_DECIMALS,
+    ColumnInfo,
+    columns_table,
+    for_csv,
+    registered_city_values,
+)
 from coventry_geo.errors import OutputError
 from coventry_geo.run.folders import (
     check_replaceable,
@@ -30,13 +39,17 @@ from coventry_geo.run.folders import (
 from coventry_geo.run.provenance import RUN_ID_KEY
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import geopandas as gpd
 
 __all__ = [
+    "city_table",
     "gpkg_metadata",
     "gpkg_timestamp",
     "recover_output_dir",
     "staged_output_dir",
+    "write_csv",
     "write_ward_table",
 ]
 
@@ -164,9 +177,14 @@ def _gdal_option(name: str, value: str) -> Iterator[None]:
 
 
 def write_ward_table(
-    table: gpd.GeoDataFrame, folder: Path, *, stem: str = "wards", run_id: str | None = None
+    table: gpd.GeoDataFrame, folder: Path, *, run_id: str | None = None
 ) -> list[Path]:
-    """Write the ward table as GeoPackage, GeoParquet and CSV (without geometry).
+    """Write the ward table as GeoPackage, GeoParquet, CSV and the CSV's column descriptions.
+
+    GeoPackage and GeoParquet keep full precision; ``wards.csv`` (no geometry)
+    has counts as integers and floats rounded (:func:`write_csv`);
+    ``columns.csv`` describes its columns
+    (:func:`~coventry_geo.columns.columns_table`).
 
     Parameters
     ----------
@@ -174,8 +192,6 @@ def write_ward_table(
         One row per ward.
     folder : Path
         Destination (normally a staging folder).
-    stem : str, keyword-only
-        File name without extension.
     run_id : str, optional, keyword-only
         Written into the GeoPackage's metadata (:data:`~coventry_geo.run.provenance.RUN_ID_KEY`).
 
@@ -184,13 +200,76 @@ def write_ward_table(
     list of Path
         The files written.
     """
-    gpkg = folder / f"{stem}.gpkg"
-    parquet = folder / f"{stem}.parquet"
-    csv = folder / f"{stem}.csv"
-    table.to_file(gpkg, layer=stem, driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
+    gpkg = folder / "wards.gpkg"
+    parquet = folder / "wards.parquet"
+    table.to_file(gpkg, layer="wards", driver="GPKG", engine="pyogrio", **gpkg_metadata(run_id))
     table.to_parquet(parquet)
-    table.drop(columns=table.geometry.name).to_csv(csv, index=False)
-    return [gpkg, parquet, csv]
+    plain = pd.DataFrame(table.drop(columns=table.geometry.name))
+    csv = write_csv(plain, folder / "wards.csv")
+    columns = folder / "columns.csv"
+    columns_table(list(plain.columns)).to_csv(columns, index=False)
+    return [gpkg, parquet, csv, columns]
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV: counts as integers, floats rounded to their column's precision.
+
+    The precision of each column is its registered ``decimals``
+    (:func:`~coventry_geo.columns.for_csv`; ``docs/indicators.md``, "Precision
+    of the CSV files"). Returns ``path``.
+    """
+    for_csv(table).to_csv(path, index=False)
+    return path
+
+
+def city_table(city: Mapping[str, float | None], skipped: Mapping[str, str]) -> pd.DataFrame:
+    """Return ``city.csv``: a row per city-wide headline value, whether computed or not.
+
+    Parameters
+    ----------
+    city : mapping of str to float or None
+        The values computed (:attr:`~coventry_geo.evidence.Evidence.city`).
+    skipped : mapping of str to str
+        Families not computed, and why (:attr:`~coventry_geo.evidence.Evidence.skipped`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, ``value`` (text rounded to the value's registered
+        precision; empty when not computed), ``unit`` and ``note`` (why a value
+        is missing), one row per registered headline value
+        (:func:`~coventry_geo.columns.registered_city_values`), then any other
+        value computed.
+    """
+    infos = {c.name: c for c in registered_city_values()}
+    rows = []
+    for name in [*infos, *(k for k in city if k not in infos)]:
+        info = infos.get(name)
+        value = city.get(name)
+        missing = value is None or pd.isna(value)
+        rows.append(
+            {
+                "indicator": name,
+                "value": "" if missing else _formatted(value, info),
+                "unit": info.unit if info else "",
+                "note": _why_missing(name, info, city, skipped) if missing else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["indicator", "value", "unit", "note"])
+
+
+def _formatted(value: float, info: ColumnInfo | None) -> str:
+    decimals = DEFAULT_DECIMALS if info is None else info.decimals
+    return repr(float(value)) if decimals is None else f"{value:.{decimals}f}"
+
+
+def _why_missing(
+    name: str, info: ColumnInfo | None, city: Mapping[str, float | None], skipped: Mapping[str, str]
+) -> str:
+    if name in city:
+        return "computed, but undefined for these data"
+    family = info.family if info else ""
+    return f"not assessed: {skipped[family]}" if family in skipped else "not computed"
 
 
 def gpkg_metadata(run_id: str | None) -> dict[str, dict[str, str]]:

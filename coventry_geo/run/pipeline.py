@@ -41,7 +41,6 @@ from coventry_geo.evidence import (
     layer_files,
     manifest_part,
     plan_evidence,
-    ward_table,
 )
 from coventry_geo.layers._checks import file_sha256
 from coventry_geo.manifest.settings import study_settings
@@ -56,10 +55,12 @@ from coventry_geo.run.cache import default_cache_dir as _default_cache_dir
 from coventry_geo.run.folders import check_replaceable, safe_resolve
 from coventry_geo.run.lock import output_lock
 from coventry_geo.run.outputs import (
+    city_table,
     gpkg_metadata,
     gpkg_timestamp,
     recover_output_dir,
     staged_output_dir,
+    write_csv,
     write_ward_table,
 )
 from coventry_geo.run.provenance import (
@@ -76,7 +77,7 @@ from coventry_geo.run.steps import StepRecord, StepRunner, replay_warnings, warn
 if TYPE_CHECKING:
     from coventry_geo.study import Study
 
-__all__ = ["RunResult", "run_study", "compute_evidence", "ward_table"]
+__all__ = ["RunResult", "default_cache_dir", "run_study"]
 
 logger = logging.getLogger(__name__)
 
@@ -474,13 +475,10 @@ def _release_date(started: datetime) -> date:
 
 
 def _write_tables(evidence: Evidence, folder: Path) -> list[Path]:
-    files = []
-    city = pd.DataFrame({"indicator": list(evidence.city), "value": list(evidence.city.values())})
-    files.append(folder / "city.csv")
-    city.to_csv(files[-1], index=False)
-    for name, table in evidence.tables.items():
-        files.append(folder / f"{name}.csv")
-        table.to_csv(files[-1], index=False)
+    """Write ``city.csv`` (a row per headline value, computed or not) and the extra tables."""
+    files = [folder / "city.csv"]
+    city_table(evidence.city, evidence.skipped).to_csv(files[0], index=False)
+    files += [write_csv(table, folder / f"{name}.csv") for name, table in evidence.tables.items()]
     return files
 
 
