@@ -106,6 +106,9 @@ class RunResult:
         The warnings of the run (``category``, ``message``), as in ``run.json``.
     skipped_layers : list of str
         Optional layers (``required = false``) whose file is absent.
+    skipped : dict of str to str
+        Indicator families not computed (their layers are absent) or with nothing
+        to write, and why, as in ``run.json``.
     """
 
     out_dir: Path
@@ -115,6 +118,7 @@ class RunResult:
     up_to_date: bool = False
     warnings: list[dict[str, str]] = field(default_factory=list)
     skipped_layers: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     load_evidence: Callable[[], Evidence] | None = field(default=None, repr=False)
     _evidence: Evidence | None = field(default=None, repr=False)
 
@@ -302,6 +306,7 @@ def _run(
             up_to_date=True,
             warnings=_merged(previous.get("warnings", []), warning_records(caught)),
             skipped_layers=study.missing_optional_layers(),
+            skipped=previous.get("skipped", {}),
             load_evidence=lambda: compute_evidence(study, runner=loader, plan=plan),
         )
     from tqdm import tqdm
@@ -342,6 +347,7 @@ def _run(
         steps=list(runner.records),
         warnings=record["warnings"],
         skipped_layers=study.missing_optional_layers(),
+        skipped=dict(evidence.skipped),
         _evidence=evidence,
     )
 
