@@ -28,8 +28,13 @@ def test_ward_table_on_the_demo(demo_run):
     for column in ("fz3_area_pct", "canopy_pct", "hnz_area_pct", "pct_residents_meeting_angst_all"):
         assert wards[column].between(0, 100).all(), column
     assert sorted(wards["risk_rank"]) == list(range(1, 19))
-    city = pd.read_csv(demo_run.out_dir / "city.csv").set_index("indicator")["value"]
-    assert city["canopy_pct"] == pytest.approx(11.0, abs=1.0)
+    city = pd.read_csv(demo_run.out_dir / "city.csv", keep_default_na=False)
+    assert (city["note"] == "").all()  # every headline value assessed
+    assert city.set_index("indicator")["value"]["canopy_pct"] == pytest.approx(11.0, abs=1.0)
+    columns = pd.read_csv(demo_run.out_dir / "columns.csv")
+    assert columns["column"].tolist() == wards.columns.tolist()
+    assert columns.drop(index=[0, 1])["unit"].notna().all()  # all but ward_id, ward_name
+    assert str(wards["residents"].dtype) == "int64"  # counts are written as integers
 
 
 def test_green_and_blue_database(demo_run):
