@@ -179,7 +179,7 @@ def test_ward_table_gains_family_columns(tiny_study, tmp_path):
         }
     )
     table = ward_table(open_study(manifest))
-    assert table.loc[table.ward_id == "W1", "fz3_area_pct"].item() == pytest.approx(50.0)
-    assert table.loc[table.ward_id == "W3", "lst_anomaly_c"].item() == pytest.approx(5.0)
+    assert table.loc["W1", "fz3_area_pct"] == pytest.approx(50.0)
+    assert table.loc["W3", "lst_anomaly_c"] == pytest.approx(5.0)
     assert "canopy_pct" not in table.columns  # no canopy layer in this study
     assert table.crs.to_epsg() == 27700

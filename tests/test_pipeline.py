@@ -24,7 +24,8 @@ def _hashes(folder):
 
 def test_ward_table_hand_computed(tiny_study):
     table = ward_table(open_study(tiny_study()))
-    assert table["ward_id"].tolist() == ["W1", "W2", "W3", "W4"]
+    assert table.index.name == "ward_id"
+    assert table.index.tolist() == ["W1", "W2", "W3", "W4"]
     assert table["area_ha"].tolist() == pytest.approx([100.0] * 4)
     assert table["residences"].tolist() == [4, 3, 2, 1]
     assert table["residents"].tolist() == pytest.approx([8, 6, 4, 2])
@@ -123,7 +124,7 @@ def test_risk_index_from_the_manifest_settings(tiny_study, tmp_path):
         tiny_study, tmp_path, "\n[settings.risk]\nhazard = { lst_mean_c = 1.0 }\n"
     )
     table = ward_table(open_study(manifest))
-    ranks = dict(zip(table["ward_id"], table["risk_rank"], strict=True))
+    ranks = table["risk_rank"].to_dict()
     # min-max normalised product: the south wards (20 degC, the city minimum) have hazard 0,
     # so risk 0; W3 is hot, more deprived and more populous than W4 (whose exposure is 0).
     assert ranks["W3"] == 1

@@ -24,6 +24,7 @@ SUMMARY_FIELDS = {
     "steps_computed",
     "steps_cached",
     "skipped_layers",
+    "skipped",
     "out_dir",
 }
 
@@ -59,6 +60,11 @@ def test_quiet_json_run_writes_only_its_summary(tiny_study, tmp_path):
     assert summary["steps_computed"] == ["wards", "family:heat", "tables", "maps", "profiles"]
     assert summary["steps_cached"] == []
     assert summary["skipped_layers"] == ["flood"]
+    assert (
+        summary["skipped"]["flood"]
+        == "no flood_zones layer: flood-zone exposure (AR1) not computed"
+    )
+    assert summary["skipped"] == json.loads((tmp_path / "out" / "run.json").read_text())["skipped"]
     assert summary["out_dir"] == str(tmp_path / "out")
     again = run_cli("-q", "--log-format", "json", "run", manifest, cwd=tmp_path)
     [summary] = json_lines(again.stderr)

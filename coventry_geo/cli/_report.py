@@ -5,8 +5,8 @@ input, 1 for a bug) and prints it: as ``Error: ...`` text, or with
 ``--log-format json`` as one JSON object with ``level``, ``message``,
 ``exit_code``, ``layer``, ``path`` and ``fix``, so that every line on stderr
 is JSON. :func:`log_run_summary` logs the one record that ends every run
-(run id, status, seconds, steps computed and cached, skipped layers, output
-folder): at INFO, and always in JSON mode, even with ``-q``.
+(run id, status, seconds, steps computed and cached, skipped layers, families
+not assessed and why, output folder): at INFO, and always in JSON mode, even with ``-q``.
 """
 
 from __future__ import annotations
@@ -123,15 +123,17 @@ def log_run_summary(
         "steps_computed": [s.name for s in steps if not s.cached],
         "steps_cached": [s.name for s in steps if s.cached],
         "skipped_layers": list(skipped_layers if result is None else result.skipped_layers),
+        "skipped": {} if result is None else dict(result.skipped),
         "out_dir": None if target is None else str(target),
     }
     SUMMARY_LOGGER.info(
-        "run summary: %s, %s in %.1f s, %d steps computed, %d from the cache, outputs in %s",
+        "run summary: %s, %s in %.1f s, %d steps computed, %d from the cache, outputs in %s%s",
         fields["run_id"] or "no run id",
         status,
         seconds,
         len(fields["steps_computed"]),
         len(fields["steps_cached"]),
         fields["out_dir"],
+        "".join(f"; not assessed: {k} ({why})" for k, why in fields["skipped"].items()),
         extra={"fields": fields},
     )

@@ -108,6 +108,8 @@ def run(
         f"Run {result.run_id}: {len(result.computed)} steps computed, {cached} from the cache; "
         f"wrote {len(result.outputs)} outputs to {result.out_dir}"
     )
+    for family, why in result.skipped.items():
+        click.echo(f"Not assessed: {family}: {why}")
 
 
 def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) -> RunResult:

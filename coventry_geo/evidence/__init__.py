@@ -28,8 +28,6 @@ from coventry_geo.run.cache import CachedResult
 from coventry_geo.run.steps import StepRunner
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from coventry_geo.study import Study
 
 __all__ = [
@@ -39,7 +37,6 @@ __all__ = [
     "FamilyResult",
     "compute_evidence",
     "plan_evidence",
-    "ward_table",
 ]
 
 logger = logging.getLogger(__name__)
@@ -148,8 +145,8 @@ def compute_evidence(
     -------
     Evidence
         Ward table, small-area table, city values, extra tables and layers.
-        Families whose layers are absent are listed in ``skipped`` with the
-        reason.
+        Families whose layers are absent, or that had nothing to write, are
+        listed in ``skipped`` with the reason.
 
     Raises
     ------
@@ -173,25 +170,10 @@ def compute_evidence(
             evidence.small_areas = result.layers["small_areas"]
         else:
             _merge(evidence, result, columns)
+        if result.skipped:
+            evidence.skipped[step.name.removeprefix("family:")] = result.skipped
     evidence.wards = assemble(evidence.wards, columns)
     return evidence
-
-
-def ward_table(study: Study) -> gpd.GeoDataFrame:
-    """Build the ward table: one row per ward with every computable indicator column.
-
-    Parameters
-    ----------
-    study : Study
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``ward_id``, ``ward_name``, ``area_ha``, ``residences``, ``residents``,
-        the columns of each family whose layers are present, and ``geometry``,
-        in the analysis CRS, sorted by ``ward_id``.
-    """
-    return compute_evidence(study).wards
 
 
 def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:
@@ -293,7 +275,7 @@ def _to_cache(result: FamilyResult) -> CachedResult:
     frames |= {f"table:{k}": v for k, v in result.tables.items()}
     frames |= {f"layer:{k}": v for k, v in result.layers.items()}
     city = {k: None if v is None else float(v) for k, v in result.city.items()}
-    return CachedResult(frames=frames, values={"city": city})
+    return CachedResult(frames=frames, values={"city": city, "skipped": result.skipped})
 
 
 def _from_cache(stored: CachedResult) -> FamilyResult:
@@ -303,6 +285,7 @@ def _from_cache(stored: CachedResult) -> FamilyResult:
         city=dict(stored.values.get("city", {})),
         tables={k[6:]: v for k, v in frames.items() if k.startswith("table:")},
         layers={k[6:]: v for k, v in frames.items() if k.startswith("layer:")},
+        skipped=stored.values.get("skipped"),
     )
 
 

@@ -42,12 +42,16 @@ class FamilyResult:
         Extra tables (written as CSV).
     layers : dict of str to geopandas.GeoDataFrame
         Extra map layers (written as GeoPackage layers).
+    skipped : str or None
+        Why the family has nothing to write, when it ran but its inputs allow
+        no result (listed under ``skipped`` in ``run.json``).
     """
 
     columns: pd.DataFrame | None = None
     city: dict[str, float] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    skipped: str | None = None
 
 
 @dataclass
@@ -67,7 +71,8 @@ class Evidence:
     layers : dict of str to geopandas.GeoDataFrame
         Extra map layers (e.g. ``greenspace_sites``, ``deficiency_angst_2010``).
     skipped : dict of str to str
-        Families not computed, and why.
+        Families not computed (their layers are absent) or with nothing to
+        write, and why.
     made_by : dict of str to str
         Ward column, ``table:<name>`` or ``layer:<name>`` to the step that made it
         (maps credit the layers that step read).

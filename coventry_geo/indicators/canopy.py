@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from coventry_geo.columns import ColumnInfo, register_columns
+from coventry_geo.columns import ColumnInfo, register_city_values, register_columns
 from coventry_geo.layers.raster import RasterLayer
 from coventry_geo.zonal import polygon_area_share, raster_zonal_stats
 
@@ -212,6 +212,37 @@ register_columns(
         "Trees to reach the canopy target",
         "trees",
         "Canopy gap divided by the crown area of one tree.",
+        True,
+    ),
+)
+register_city_values(
+    _info(
+        "canopy_pct",
+        "City tree canopy cover",
+        "%",
+        "Canopy share of the city's surveyed area.",
+        False,
+    ),
+    _info("canopy_ha", "City tree canopy", "ha", "Canopy area in the city.", False),
+    _info(
+        "canopy_baseline_pct",
+        "Canopy cover baseline",
+        "%",
+        "The baseline cover of the setting canopy_baseline_pct.",
+        None,
+    ),
+    _info(
+        "canopy_target_pct",
+        "Canopy cover target",
+        "%",
+        "The target cover of the setting canopy_target_pct.",
+        None,
+    ),
+    _info(
+        "canopy_gap_ha",
+        "City canopy gap to target",
+        "ha",
+        "Canopy to add to reach the target cover across the city's surveyed area.",
         True,
     ),
 )

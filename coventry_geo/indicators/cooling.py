@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import pearsonr, spearmanr
 
-from coventry_geo.columns import ColumnInfo, register_columns
+from coventry_geo.columns import ColumnInfo, register_city_values, register_columns
 from coventry_geo.indices import Normalisation, normalise, weighted_index
 
 if TYPE_CHECKING:
@@ -336,4 +336,43 @@ register_columns(
         True,
     ),
     _info("cooling_priority_rank", "Cooling priority rank", "rank", "1 = first candidate.", None),
+)
+
+
+def _correlation(
+    name: str, label: str, unit: str, description: str, **kw: int | None
+) -> ColumnInfo:
+    return ColumnInfo(f"cooling_lst_{name}", label, unit, description, "cooling", **kw)
+
+
+register_city_values(
+    _correlation(
+        "spearman_rho",
+        "Cooling index vs LST: Spearman's rho",
+        "index (-1 to 1)",
+        "Rank correlation of the small areas' heat mitigation index with their mean LST.",
+    ),
+    _correlation(
+        "spearman_p",
+        "Cooling index vs LST: Spearman p-value",
+        "p-value",
+        "Two-sided p-value of Spearman's rho (written at full precision).",
+        decimals=None,
+    ),
+    _correlation(
+        "pearson_r",
+        "Cooling index vs LST: Pearson's r",
+        "index (-1 to 1)",
+        "Linear correlation of the small areas' heat mitigation index with their mean LST.",
+    ),
+    _correlation(
+        "pearson_p",
+        "Cooling index vs LST: Pearson p-value",
+        "p-value",
+        "Two-sided p-value of Pearson's r (written at full precision).",
+        decimals=None,
+    ),
+    _correlation(
+        "n", "Cooling index vs LST: small areas", "count", "Small areas with both values."
+    ),
 )

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coventry_geo.columns import ColumnInfo, register_columns
+from coventry_geo.columns import DOCS_SECTIONS, ColumnInfo, register_columns
 from coventry_geo.errors import PartialCoverageWarning
 from coventry_geo.geography import best_fit_lookup, point_zone
 from coventry_geo.layers.schemas import LAYER_SCHEMAS
@@ -247,8 +247,11 @@ def _people_stats(people: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     return out
 
 
+_DOCS = DOCS_SECTIONS["deprivation"]
+
+
 def _info(name: str, label: str, unit: str, description: str, worse: bool | None) -> ColumnInfo:
-    return ColumnInfo(name, label, unit, description, "equity", higher_is_worse=worse)
+    return ColumnInfo(name, label, unit, description, "equity", higher_is_worse=worse, docs=_DOCS)
 
 
 register_columns(

@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coventry_geo.columns import ColumnInfo, register_columns
+from coventry_geo.columns import ColumnInfo, register_city_values, register_columns
 from coventry_geo.layers.raster import RasterLayer
 from coventry_geo.zonal import points_in_zones, raster_zonal_stats, sample_raster_at_points
 
@@ -230,5 +230,19 @@ register_columns(
         "Residents in heat hot spots",
         "persons",
         "Residents on pixels at least the hot-spot threshold above the city mean.",
+    ),
+)
+register_city_values(
+    _info(
+        "lst_mean_c",
+        "City mean land-surface temperature",
+        "°C",
+        "Mean LST of the city's valid pixels.",
+    ),
+    _info(
+        "lst_p90_c",
+        "City 90th percentile land-surface temperature",
+        "°C",
+        "90th percentile LST of the city's valid pixels.",
     ),
 )

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coventry_geo.columns import ColumnInfo, register_columns
+from coventry_geo.columns import DOCS_SECTIONS, ColumnInfo, register_columns
 from coventry_geo.indices import weighted_index
 
 if TYPE_CHECKING:
@@ -320,7 +320,16 @@ _NORMALISED = ("tes_priority_index", "tes_score")
 
 def _info(name: str, label: str, unit: str, description: str, worse: bool | None) -> ColumnInfo:
     scale = "interval" if name in _NORMALISED else ""
-    return ColumnInfo(name, label, unit, description, "canopy", higher_is_worse=worse, scale=scale)
+    return ColumnInfo(
+        name,
+        label,
+        unit,
+        description,
+        "canopy",
+        higher_is_worse=worse,
+        scale=scale,
+        docs=DOCS_SECTIONS["tree_equity"],
+    )
 
 
 register_columns(

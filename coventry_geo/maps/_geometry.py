@@ -69,11 +69,16 @@ def display_wards(
 ) -> gpd.GeoDataFrame:
     """Return the wards' ids, names, ``columns`` (and ``area_ha``) with display geometry.
 
+    The ids are the ``ward_id`` column, or the index when it is named ``ward_id``
+    (the ward table of :func:`coventry_geo.ward_table`).
+
     Raises
     ------
     LayerSchemaError
         If a column is missing from the ward table.
     """
+    if "ward_id" not in wards.columns and wards.index.name == "ward_id":
+        wards = wards.reset_index()
     needed = ["ward_id", "ward_name", *columns]
     missing = [name for name in needed if name not in wards.columns]
     if missing:

@@ -62,8 +62,8 @@ def ward_choropleth(
     Parameters
     ----------
     wards : geopandas.GeoDataFrame
-        Wards in a projected CRS (metres) with ``ward_id``, ``ward_name`` and the
-        column ``column.name``.
+        Wards in a projected CRS (metres) with ``ward_id`` (a column or the index),
+        ``ward_name`` and the column ``column.name``.
     column : ColumnInfo
         The indicator (label, unit, direction).
     attribution : sequence of str

@@ -189,7 +189,8 @@ def write_ward_map(
     Parameters
     ----------
     wards : geopandas.GeoDataFrame
-        Wards in a projected CRS (metres) with ``ward_id``, ``ward_name`` and the columns.
+        Wards in a projected CRS (metres) with ``ward_id`` (a column or the index),
+        ``ward_name`` and the columns.
     out_path : Path
         The ``.html`` file to write (atomically).
     columns : sequence of ColumnInfo

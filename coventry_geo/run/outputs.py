@@ -21,6 +21,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from coventry_geo._files import write_gpkg_layer
+from coventry_geo.columns import (
+    DEFAULT_DECIMALS,
+    ColumnInfo,
+    columns_table,
+    for_csv,
+    registered_city_values,
+)
 from coventry_geo.errors import OutputError
 from coventry_geo.indicators.green_blue import LINE_LAYER, POLYGON_LAYER, write_green_blue_database
 from coventry_geo.run.folders import (
@@ -34,13 +41,17 @@ from coventry_geo.run.folders import (
 from coventry_geo.run.provenance import RUN_ID_KEY
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import geopandas as gpd
 
     from coventry_geo.evidence import Evidence
 
 __all__ = [
+    "city_table",
     "recover_output_dir",
     "staged_output_dir",
+    "write_csv",
     "write_layers",
     "write_results",
     "write_tables",
@@ -182,9 +193,14 @@ def write_results(evidence: Evidence, folder: Path, *, run_id: str | None = None
 
 
 def write_ward_table(
-    table: gpd.GeoDataFrame, folder: Path, *, stem: str = "wards", run_id: str | None = None
+    table: gpd.GeoDataFrame, folder: Path, *, run_id: str | None = None
 ) -> list[Path]:
-    """Write the ward table as GeoPackage, GeoParquet and CSV (without geometry).
+    """Write the ward table as GeoPackage, GeoParquet, CSV and the CSV's column descriptions.
+
+    GeoPackage and GeoParquet keep full precision; ``wards.csv`` (no geometry)
+    has counts as integers and floats rounded (:func:`write_csv`);
+    ``columns.csv`` describes its columns
+    (:func:`~coventry_geo.columns.columns_table`).
 
     Parameters
     ----------
@@ -192,8 +208,6 @@ def write_ward_table(
         One row per ward.
     folder : Path
         Destination (normally a staging folder).
-    stem : str, keyword-only
-        File name without extension.
     run_id : str, optional, keyword-only
         Written into the GeoPackage's metadata (:data:`~coventry_geo.run.provenance.RUN_ID_KEY`).
 
@@ -202,23 +216,83 @@ def write_ward_table(
     list of Path
         The files written.
     """
-    gpkg = folder / f"{stem}.gpkg"
-    parquet = folder / f"{stem}.parquet"
-    csv = folder / f"{stem}.csv"
-    write_gpkg_layer(table, gpkg, stem, metadata=_run_metadata(run_id))
+    gpkg = folder / "wards.gpkg"
+    parquet = folder / "wards.parquet"
+    write_gpkg_layer(table, gpkg, "wards", metadata=_run_metadata(run_id))
     table.to_parquet(parquet)
-    table.drop(columns=table.geometry.name).to_csv(csv, index=False)
-    return [gpkg, parquet, csv]
+    plain = pd.DataFrame(table.drop(columns=table.geometry.name))
+    csv = write_csv(plain, folder / "wards.csv")
+    columns = folder / "columns.csv"
+    columns_table(list(plain.columns)).to_csv(columns, index=False)
+    return [gpkg, parquet, csv, columns]
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV: counts as integers, floats rounded to their column's precision.
+
+    The precision of each column is its registered ``decimals``
+    (:func:`~coventry_geo.columns.for_csv`; ``docs/indicators.md``, "Precision
+    of the CSV files"). Returns ``path``.
+    """
+    for_csv(table).to_csv(path, index=False)
+    return path
+
+
+def city_table(city: Mapping[str, float | None], skipped: Mapping[str, str]) -> pd.DataFrame:
+    """Return ``city.csv``: a row per city-wide headline value, whether computed or not.
+
+    Parameters
+    ----------
+    city : mapping of str to float or None
+        The values computed (:attr:`~coventry_geo.evidence.Evidence.city`).
+    skipped : mapping of str to str
+        Families not computed, and why (:attr:`~coventry_geo.evidence.Evidence.skipped`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, ``value`` (text rounded to the value's registered
+        precision; empty when not computed), ``unit`` and ``note`` (why a value
+        is missing), one row per registered headline value
+        (:func:`~coventry_geo.columns.registered_city_values`), then any other
+        value computed.
+    """
+    infos = {c.name: c for c in registered_city_values()}
+    rows = []
+    for name in [*infos, *(k for k in city if k not in infos)]:
+        info = infos.get(name)
+        value = city.get(name)
+        missing = value is None or pd.isna(value)
+        rows.append(
+            {
+                "indicator": name,
+                "value": "" if missing else _formatted(value, info),
+                "unit": info.unit if info else "",
+                "note": _why_missing(name, info, city, skipped) if missing else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["indicator", "value", "unit", "note"])
+
+
+def _formatted(value: float, info: ColumnInfo | None) -> str:
+    decimals = DEFAULT_DECIMALS if info is None else info.decimals
+    return repr(float(value)) if decimals is None else f"{value:.{decimals}f}"
+
+
+def _why_missing(
+    name: str, info: ColumnInfo | None, city: Mapping[str, float | None], skipped: Mapping[str, str]
+) -> str:
+    if name in city:
+        return "computed, but undefined for these data"
+    family = info.family if info else ""
+    return f"not assessed: {skipped[family]}" if family in skipped else "not computed"
 
 
 def write_tables(evidence: Evidence, folder: Path) -> list[Path]:
-    """Write the city values (``city.csv``) and each extra table (``<name>.csv``)."""
-    city = pd.DataFrame({"indicator": list(evidence.city), "value": list(evidence.city.values())})
+    """Write ``city.csv`` (a row per headline value, computed or not) and each extra table."""
     files = [folder / "city.csv"]
-    city.to_csv(files[-1], index=False)
-    for name, table in evidence.tables.items():
-        files.append(folder / f"{name}.csv")
-        table.to_csv(files[-1], index=False)
+    city_table(evidence.city, evidence.skipped).to_csv(files[0], index=False)
+    files += [write_csv(table, folder / f"{name}.csv") for name, table in evidence.tables.items()]
     return files
 
 

@@ -40,7 +40,6 @@ from coventry_geo.evidence import (
     layer_files,
     manifest_part,
     plan_evidence,
-    ward_table,
 )
 from coventry_geo.manifest.settings import study_settings
 from coventry_geo.run.cache import (
@@ -68,7 +67,7 @@ from coventry_geo.run.steps import StepRecord, StepRunner, replay_warnings, warn
 if TYPE_CHECKING:
     from coventry_geo.study import Study
 
-__all__ = ["RunResult", "run_study", "compute_evidence", "ward_table"]
+__all__ = ["RunResult", "default_cache_dir", "run_study"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +96,9 @@ class RunResult:
         The warnings of the run (``category``, ``message``), as in ``run.json``.
     skipped_layers : list of str
         Optional layers (``required = false``) whose file is absent.
+    skipped : dict of str to str
+        Indicator families not computed (their layers are absent) or with nothing
+        to write, and why, as in ``run.json``.
     """
 
     out_dir: Path
@@ -106,6 +108,7 @@ class RunResult:
     up_to_date: bool = False
     warnings: list[dict[str, str]] = field(default_factory=list)
     skipped_layers: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     load_evidence: Callable[[], Evidence] | None = field(default=None, repr=False)
     _evidence: Evidence | None = field(default=None, repr=False)
 
@@ -293,6 +296,7 @@ def _run(
             up_to_date=True,
             warnings=_merged(previous.get("warnings", []), warning_records(caught)),
             skipped_layers=study.missing_optional_layers(),
+            skipped=previous.get("skipped", {}),
             load_evidence=lambda: compute_evidence(study, runner=loader, plan=plan),
         )
     from tqdm import tqdm
@@ -333,6 +337,7 @@ def _run(
         steps=list(runner.records),
         warnings=record["warnings"],
         skipped_layers=study.missing_optional_layers(),
+        skipped=dict(evidence.skipped),
         _evidence=evidence,
     )
 

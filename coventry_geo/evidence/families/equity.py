@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from coventry_geo._lazy import lazy_import
 from coventry_geo.evidence.context import AREA_ID, SMALL_AREAS, Family, FamilyResult
-from coventry_geo.evidence.small_areas import deprivation_column
+from coventry_geo.evidence.small_areas import DEPRIVATION_COLUMNS, deprivation_column
 
 if TYPE_CHECKING:
     from coventry_geo.evidence.context import Context, Evidence
@@ -26,8 +26,16 @@ def _compute(_: Context, __: dict[str, str], evidence: Evidence) -> FamilyResult
         for c in table.columns
         if c in _EQUITY_INDICATORS or c.startswith("pct_residents_meeting_")
     ]
-    if deprivation is None or not indicators:
-        return FamilyResult()
+    if deprivation is None:
+        return FamilyResult(
+            skipped=f"no deprivation field ({', '.join(DEPRIVATION_COLUMNS)}) with values in "
+            "the small areas: equity statistics not computed"
+        )
+    if not indicators:
+        return FamilyResult(
+            skipped="no hazard or access indicator per small area (the flood_zones, heat, "
+            "canopy, heat_network_zones or greenspace layer): equity statistics not computed"
+        )
     summary = equity.equity_table(table, indicators, deprivation=deprivation)
     flags = table[[AREA_ID, "ward_id", table.geometry.name]].copy()
     for column in indicators:

@@ -66,9 +66,18 @@ def _compute(ctx: Context, _: dict[str, str], evidence: Evidence) -> FamilyResul
         vulnerability_small[[c for c in ("children_pct", "older_pct") if c in vulnerability_small]]
     )
     hazard = _hazard(ctx, table, options.pop("hazard", None))
-    vulnerability = _vulnerability(table, options.pop("vulnerability", DEFAULT_RISK_VULNERABILITY))
-    if not hazard or not vulnerability:
-        return FamilyResult()
+    weights = options.pop("vulnerability", DEFAULT_RISK_VULNERABILITY)
+    vulnerability = _vulnerability(table, weights)
+    if not hazard:
+        return FamilyResult(
+            skipped=f"no hazard indicator per small area ({', '.join(DEFAULT_RISK_HAZARD)}: "
+            "the flood_zones or heat layer): composite climate-risk index not computed"
+        )
+    if not vulnerability:
+        return FamilyResult(
+            skipped=f"no vulnerability field ({', '.join(weights)}) with values in the small "
+            "areas: composite climate-risk index not computed"
+        )
     exposure = ("population",) if "population" in table.columns else ()
     try:
         scored = risk.composite_risk(
