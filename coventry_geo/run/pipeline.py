@@ -45,6 +45,7 @@ from coventry_geo.evidence import (
 )
 from coventry_geo.layers._checks import file_sha256
 from coventry_geo.manifest.settings import study_settings
+from coventry_geo.progress.history import record_run
 from coventry_geo.run.cache import (
     CachedResult,
     FileHashes,
@@ -317,6 +318,18 @@ def _run(
                     study, evidence, staging, runner, keys, run_id, updated=_release_date(started)
                 )
             files += stamp_outputs(staging, files, run_id, steps=steps_of)
+            inputs = input_records(study, runner.hashes)
+            history = record_run(
+                study,
+                evidence,
+                previous=target,
+                staging=staging,
+                run_id=run_id,
+                started=started,
+                inputs=inputs,
+            )
+            steps_of.update(dict.fromkeys(history, "history"))
+            files += history
             record = {
                 "run_id": run_id,
                 "run_key": run_key,
@@ -324,7 +337,7 @@ def _run(
                 "seconds": round(time.perf_counter() - clock, 3),
                 "warnings": _merged(warning_records(caught), logged),
                 **_summary(study, evidence),
-                "inputs": input_records(study, runner.hashes),
+                "inputs": inputs,
                 "environment": environment(),
                 "steps": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in runner.records],
                 "outputs": output_records(staging, files, steps_of),
