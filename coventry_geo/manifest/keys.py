@@ -336,8 +336,7 @@ def _target_problems(name: str, table: Any) -> list[str]:
     missing = [k for k in _TARGET_REQUIRED if k not in table]
     if missing:
         problems.append(
-            f"{where} has no {', '.join(missing)}: a target needs "
-            f"{', '.join(_TARGET_REQUIRED)}"
+            f"{where} has no {', '.join(missing)}: a target needs {', '.join(_TARGET_REQUIRED)}"
         )
     if problems:
         return problems
