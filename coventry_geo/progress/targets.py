@@ -41,6 +41,7 @@ __all__ = [
     "PROGRESS_TABLE",
     "Target",
     "decimal_year",
+    "progress_caption",
     "progress_chart",
     "progress_table",
     "read_targets",
@@ -100,6 +101,14 @@ class Target:
             return None
         need = self.needed(when)
         return value >= need if self.rising else value <= need
+
+
+def _column(name: str) -> ColumnInfo:
+    """Return a registered column (every family's columns registered first)."""
+    from coventry_geo.indicators import load_families
+
+    load_families()
+    return column_info(name)
 
 
 def decimal_year(when: date) -> float:
@@ -204,7 +213,7 @@ def progress_table(
     """
     rows = []
     for target in targets.values():
-        info = column_info(target.column)
+        info = _column(target.column)
         base = {
             "indicator": target.column,
             "label": info.label,
@@ -272,7 +281,7 @@ def progress_chart(targets: Mapping[str, Target], history: pd.DataFrame, *, as_o
 
 
 def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_of: date) -> None:
-    info = column_info(target.column)
+    info = _column(target.column)
     years = [target.baseline_year, target.target_year]
     ax.plot(
         years,
@@ -301,6 +310,26 @@ def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_
     ax.set_ylabel(f"{info.label}{unit}", fontsize=8)
     ax.legend(fontsize=7, loc="best", frameon=False)
     ax.grid(alpha=0.3)
+
+
+def progress_caption(targets: Mapping[str, Target]) -> str | None:
+    """Return the caption and text alternative of the progress chart (None without targets).
+
+    It depends on the targets only, so that pages showing the chart need not be
+    redrawn at each run.
+    """
+    if not targets:
+        return None
+    parts = []
+    for t in targets.values():
+        info = _column(t.column)
+        unit = f" {info.unit}" if info.unit else ""
+        parts.append(
+            f"{info.label}: the city value at each run (blue points) against the straight "
+            f"line from {t.baseline:g}{unit} in {t.baseline_year} to {t.target:g}{unit} in "
+            f"{t.target_year} (grey dashes)."
+        )
+    return " ".join(parts)
 
 
 def write_progress(

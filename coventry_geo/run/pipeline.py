@@ -46,6 +46,7 @@ from coventry_geo.evidence import (
 from coventry_geo.layers._checks import file_sha256
 from coventry_geo.manifest.settings import study_settings
 from coventry_geo.progress.history import record_run
+from coventry_geo.progress.targets import progress_caption
 from coventry_geo.run.cache import (
     CachedResult,
     FileHashes,
@@ -378,6 +379,7 @@ def _output_keys(study: Study, plan: EvidencePlan, runner: StepRunner) -> dict[s
         "title": _title(study),
         "notice": _notice(study),
         "credits": map_credits(study, plan).to_json(),
+        **({"targets": progress_caption(study.manifest.targets)} if study.manifest.targets else {}),
     }
     keys = {
         name: runner.key(name, files={}, manifest=maps, after=plan.keys.values())
@@ -585,8 +587,9 @@ def _write_profiles(study: Study, evidence: Evidence, folder: Path) -> list[Path
 
     inputs = _map_inputs(study, evidence)
     inputs.pop("settings")
+    progress = progress_caption(study.manifest.targets)
     return (
-        write_ward_profiles(evidence, folder / "profiles", **inputs)
+        write_ward_profiles(evidence, folder / "profiles", progress=progress, **inputs)
         if inputs["options"].profiles
         else []
     )
