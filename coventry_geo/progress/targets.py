@@ -281,6 +281,10 @@ def progress_chart(targets: Mapping[str, Target], history: pd.DataFrame, *, as_o
 
 
 def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_of: date) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    from coventry_geo.maps.classify import format_value
+
     info = _column(target.column)
     years = [target.baseline_year, target.target_year]
     ax.plot(
@@ -298,15 +302,23 @@ def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_
         "o",
         mfc="white",
         mec=_TRAJECTORY,
-        label=f"Needed on {as_of.isoformat()}: {target.needed(as_of):.3g}",
+        label=f"Needed on {as_of.isoformat()}: {format_value(target.needed(as_of), info.unit)}",
     )
-    observed = pd.to_numeric(history.get(target.column), errors="coerce")
-    if observed is not None:
+    column = history.get(target.column)
+    observed = None if column is None else pd.to_numeric(column, errors="coerce")
+    verdict = "no city value"
+    if observed is not None and observed.notna().any():
         ok = observed.notna() & dates.notna()
         x = [decimal_year(d.date()) for d in dates[ok]]
         ax.plot(x, observed[ok], "o-", color=_OBSERVED, label="City value at each run")
+        latest = float(observed[ok].iloc[-1]) if ok.any() else math.nan
+        track = target.on_track(latest, as_of)
+        verdict = f"{format_value(latest, info.unit)} now, " + (
+            "on track" if track else "behind the trajectory"
+        )
     unit = f" ({info.unit})" if info.unit else ""
-    ax.set_title(f"{info.label}: progress to the target", loc="left", fontsize=10)
+    ax.set_title(f"{info.label}: {verdict}", loc="left", fontsize=10)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(f"{info.label}{unit}", fontsize=8)
     ax.legend(fontsize=7, loc="best", frameon=False)
     ax.grid(alpha=0.3)
