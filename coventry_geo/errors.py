@@ -27,6 +27,7 @@ __all__ = [
     "RasterNodataError",
     "OutputError",
     "StrictRunError",
+    "RunComparisonError",
     "FetchError",
     "MissingDependencyError",
     "CoventryGeoWarning",
@@ -122,6 +123,10 @@ class OutputError(_PathError, OSError):
 
 class StrictRunError(CoventryGeoError, ValueError):
     """A run with ``strict=True`` (``--strict``) met a warning or a missing optional layer."""
+
+
+class RunComparisonError(_PathError, ValueError):
+    """Two runs cannot be compared: not output folders, other studies, an unknown run id."""
 
 
 class FetchError(CoventryGeoError, OSError):

@@ -219,11 +219,11 @@ def _kind(info: ColumnInfo) -> Kind:
         return "boolean"
     if info.unit == "rank":
         return "rank"
-    if info.unit in _COUNT_UNITS:
-        return "count"
     signed = info.name in _DIVERGING or info.unit in _SIGNED_UNITS
     if signed or "anomaly" in info.name or "change" in info.name:
-        return "diverging"
+        return "diverging"  # a change in a count is signed too
+    if info.unit in _COUNT_UNITS:
+        return "count"
     return "quantity"
 
 

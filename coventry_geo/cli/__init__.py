@@ -30,6 +30,7 @@ import click
 
 from coventry_geo._version import __version__
 from coventry_geo.cli._report import report_error
+from coventry_geo.cli.compare import compare
 from coventry_geo.cli.demo import demo
 from coventry_geo.cli.fetch import fetch
 from coventry_geo.cli.options import configure_logging, log_options
@@ -97,6 +98,7 @@ cli.add_command(demo)
 cli.add_command(validate)
 cli.add_command(run)
 cli.add_command(fetch)
+cli.add_command(compare)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from coventry_geo.layers.official.presets import PRESETS, Preset
 from coventry_geo.layers.schemas import LAYER_SCHEMAS, REPORTING_KINDS
 from coventry_geo.manifest.keys import manifest_problems
 from coventry_geo.manifest.settings import problems_message, settings_problems
+from coventry_geo.progress.targets import Target, read_targets
 from coventry_geo.publisher import SiteSpec, data_date, site_spec
 
 __all__ = ["Manifest", "StudySpec", "LayerSpec", "JoinSpec", "read_manifest", "DATA_DIR_ENV"]
@@ -228,6 +229,8 @@ class Manifest:
     site : SiteSpec
         The ``[site]`` table: publisher, contact, accessibility statement and logo
         of the green-and-blue map.
+    targets : dict of str to Target
+        The ``[targets]`` table: indicator to its baseline, target and their years.
     """
 
     path: Path
@@ -237,6 +240,7 @@ class Manifest:
     maps: dict[str, Any] = field(default_factory=dict)
     fetch: dict[str, Any] = field(default_factory=dict)
     site: SiteSpec = field(default_factory=SiteSpec)
+    targets: dict[str, Target] = field(default_factory=dict)
 
     def names_of(self, kind: str) -> list[str]:
         """Return the names of the layers of one kind, in manifest order."""
@@ -323,6 +327,7 @@ def read_manifest(path: str | Path) -> Manifest:
             base=base,
             allow_external_paths=study.allow_external_paths,
         ),
+        targets=read_targets(_table(path, data, "targets", required=False), manifest=str(path)),
     )
 
 

@@ -1,7 +1,7 @@
 """Every manifest key and its type, declared once, and the check of a whole manifest.
 
 Each table of the manifest has a key table here (:data:`TOP_KEYS`,
-:data:`STUDY_KEYS`, :data:`LAYER_KEYS`, :data:`JOIN_KEYS`) mapping each key
+:data:`STUDY_KEYS`, :data:`LAYER_KEYS`, :data:`JOIN_KEYS`, :data:`TARGET_KEYS`) mapping each key
 it may hold to a :class:`ValueType`. Adding a key is one line in its table.
 :func:`manifest_problems` checks a parsed TOML document against them and
 returns every problem at once: unknown keys (with the closest known one) and
@@ -32,9 +32,11 @@ __all__ = [
     "NUMBER",
     "STUDY_KEYS",
     "TABLE",
+    "TARGET_KEYS",
     "TEXT",
     "TEXT_LIST",
     "TOP_KEYS",
+    "YEAR",
     "Bounds",
     "ValueType",
     "choice",
@@ -135,6 +137,10 @@ NODATA = ValueType(
         or (isinstance(v, str) and v.lower() == "none")
     ),
 )
+YEAR = ValueType(
+    "a year: a whole number from 1900 to 2200 (without quotes)",
+    lambda v: isinstance(v, int) and not isinstance(v, bool) and 1900 <= v <= 2200,
+)
 SHA256 = ValueType(
     "64 hexadecimal digits (a SHA-256)",
     lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-fA-F]{64}", v) is not None,
@@ -148,6 +154,7 @@ TOP_KEYS: dict[str, ValueType] = {
     "maps": TABLE,
     "fetch": TABLE,
     "site": TABLE,
+    "targets": TABLE,
 }
 
 #: Keys of ``[study]``.
@@ -217,6 +224,18 @@ LOOKUP_KEYS: dict[str, ValueType] = {
     "licence": TEXT,
     "description": TEXT,
 }
+
+
+#: Keys of ``[targets.<indicator>]`` (or ``<indicator> = { ... }`` in ``[targets]``).
+TARGET_KEYS: dict[str, ValueType] = {
+    "baseline": NUMBER,
+    "baseline_year": YEAR,
+    "target": NUMBER,
+    "target_year": YEAR,
+    "description": TEXT,
+}
+#: The keys every target must give.
+_TARGET_REQUIRED = ("baseline", "baseline_year", "target", "target_year")
 
 
 def show_value(value: Any) -> str:
@@ -298,6 +317,39 @@ def manifest_problems(data: Mapping[str, Any]) -> list[str]:
     if isinstance(layers, dict):
         for name, table in layers.items():
             problems += _layer_problems(name, table)
+    targets = data.get("targets")
+    if isinstance(targets, dict):
+        for name, table in targets.items():
+            problems += _target_problems(name, table)
+    return problems
+
+
+def _target_problems(name: str, table: Any) -> list[str]:
+    """Problems of one target: keys, types, the four numbers present, the years in order."""
+    where = f"[targets.{name}]"
+    if not isinstance(table, dict):
+        return [
+            f"[targets] {name} = {show_value(table)} is not a table (write it as {name} = "
+            "{ baseline = 11.0, baseline_year = 2023, target = 20.0, target_year = 2050 })"
+        ]
+    problems = key_problems(where, table, TARGET_KEYS)
+    missing = [k for k in _TARGET_REQUIRED if k not in table]
+    if missing:
+        problems.append(
+            f"{where} has no {', '.join(missing)}: a target needs {', '.join(_TARGET_REQUIRED)}"
+        )
+    if problems:
+        return problems
+    if table["target_year"] <= table["baseline_year"]:
+        problems.append(
+            f"{where} target_year = {table['target_year']} is not after "
+            f"baseline_year = {table['baseline_year']}"
+        )
+    if table["target"] == table["baseline"]:
+        problems.append(
+            f"{where} target = {show_value(table['target'])} equals the baseline: "
+            "a target must differ from its baseline"
+        )
     return problems
 
 

@@ -204,13 +204,23 @@ $notice<table>
 <tbody>
 $rows</tbody>
 </table>
-</body>
+$progress</body>
 </html>
 """)
 
 
-def index_html(profiles: Sequence[WardProfile], *, title: str, notice: str | None) -> str:
-    """Return the index of the profiles: each ward with its first headline and links."""
+def index_html(
+    profiles: Sequence[WardProfile],
+    *,
+    title: str,
+    notice: str | None,
+    progress: str | None = None,
+) -> str:
+    """Return the index of the profiles: each ward with its first headline and links.
+
+    ``progress`` is the caption (and text alternative) of the chart of progress
+    to the plan's targets (``../progress.png``), shown under the table when given.
+    """
     e = escape_html
     first = profiles[0].headline[0] if profiles and profiles[0].headline else None
     rows = []
@@ -233,4 +243,21 @@ def index_html(profiles: Sequence[WardProfile], *, title: str, notice: str | Non
         notice=f'<p class="notice">{e(notice)}</p>\n' if notice else "",
         first_head=f'<th scope="col">{e(first[0])}</th>' if first else "",
         rows="".join(rows),
+        progress=_progress_html(progress),
+    )
+
+
+def _progress_html(caption: str | None) -> str:
+    """Return the section of the chart of progress to the targets (empty without targets)."""
+    if not caption:
+        return ""
+    text = escape_html(caption)
+    return (
+        '<section class="progress" aria-labelledby="progress-heading">\n'
+        '<h2 id="progress-heading">Progress to the plan\'s targets</h2>\n'
+        f'<figure><img src="../progress.png" alt="{text}" '
+        'style="max-width: 100%; height: auto;">\n'
+        f"<figcaption>{text} Ward by ward: "
+        '<a href="../progress.csv">progress.csv</a>.</figcaption></figure>\n'
+        "</section>\n"
     )

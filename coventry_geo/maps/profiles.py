@@ -303,6 +303,7 @@ def write_ward_profiles(
     credits: Credits,
     options: MapOptions,
     notice: str | None = None,
+    progress: str | None = None,
 ) -> list[Path]:
     """Write a profile page (HTML and PDF) per ward and their index.
 
@@ -320,6 +321,9 @@ def write_ward_profiles(
         ``processes`` (PDFs are drawn in worker processes when worth it).
     notice : str, optional
         Synthetic-data notice.
+    progress : str, optional
+        Caption of the chart of progress to the plan's targets, which the run
+        writes as ``progress.png`` beside ``profiles/``; the index shows it.
 
     Returns
     -------
@@ -352,7 +356,10 @@ def write_ward_profiles(
     ]
     files += run_jobs(_draw_pdf, jobs, processes=options.processes)
     files.append(
-        write_atomic(folder / "index.html", index_html(profiles, title=title, notice=notice))
+        write_atomic(
+            folder / "index.html",
+            index_html(profiles, title=title, notice=notice, progress=progress),
+        )
     )
     logger.info("wrote %d ward profiles in %s", count, folder)
     return files

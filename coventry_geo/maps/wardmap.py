@@ -62,6 +62,12 @@ _READING = {
     "asset": "Darker means more (better).",
     "neutral": "Darker means more.",
 }
+#: How each diverging ramp of :data:`coventry_geo.styles.PALETTES` reads.
+_DIVERGING_READING = {
+    "hazard": "Colours are centred on 0: red above 0 (worse), blue below (better).",
+    "asset": "Colours are centred on 0: blue-green above 0 (better), brown below (worse).",
+    "neutral": "Colours are centred on 0: orange above 0, purple below.",
+}
 
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="$lang">
@@ -277,8 +283,7 @@ def _reading(column: ColumnInfo) -> str:
     if style.kind == "boolean":
         return f"Wards are shown as '{style.categories[0]}' or '{style.categories[1]}'."
     if style.kind == "diverging":
-        worse = {"hazard": " (worse)", "asset": " (better)"}.get(style.polarity, "")
-        return f"Colours are centred on 0: red-brown shades above 0{worse}, blue below."
+        return _DIVERGING_READING[style.polarity]
     return _READING[style.polarity]
 
 

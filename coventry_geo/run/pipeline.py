@@ -42,6 +42,8 @@ from coventry_geo.evidence import (
     plan_evidence,
 )
 from coventry_geo.manifest.settings import study_settings
+from coventry_geo.progress.history import record_run
+from coventry_geo.progress.targets import progress_caption
 from coventry_geo.run.cache import (
     CachedResult,
     FileHashes,
@@ -313,6 +315,18 @@ def _run(
                     study, evidence, staging, runner, keys, run_id, updated=_release_date(started)
                 )
             files += stamp_outputs(staging, files, run_id, steps=steps_of)
+            inputs = input_records(study, runner.hashes)
+            history = record_run(
+                study,
+                evidence,
+                previous=target,
+                staging=staging,
+                run_id=run_id,
+                started=started,
+                inputs=inputs,
+            )
+            steps_of.update(dict.fromkeys(history, "history"))
+            files += history
             record = {
                 "run_id": run_id,
                 "run_key": run_key,
@@ -320,7 +334,7 @@ def _run(
                 "seconds": round(time.perf_counter() - clock, 3),
                 "warnings": _merged(warning_records(caught), logged),
                 **_summary(study, evidence),
-                "inputs": input_records(study, runner.hashes),
+                "inputs": inputs,
                 "environment": environment(),
                 "steps": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in runner.records],
                 "outputs": output_records(staging, files, steps_of),
@@ -362,6 +376,7 @@ def _output_keys(study: Study, plan: EvidencePlan, runner: StepRunner) -> dict[s
         "title": _title(study),
         "notice": _notice(study),
         "credits": map_credits(study, plan).to_json(),
+        **({"targets": progress_caption(study.manifest.targets)} if study.manifest.targets else {}),
     }
     keys = {
         name: runner.key(name, files={}, manifest=maps, after=plan.keys.values())
@@ -482,8 +497,9 @@ def _write_profiles(study: Study, evidence: Evidence, folder: Path) -> list[Path
 
     inputs = _map_inputs(study, evidence)
     inputs.pop("settings")
+    progress = progress_caption(study.manifest.targets)
     return (
-        write_ward_profiles(evidence, folder / "profiles", **inputs)
+        write_ward_profiles(evidence, folder / "profiles", progress=progress, **inputs)
         if inputs["options"].profiles
         else []
     )
