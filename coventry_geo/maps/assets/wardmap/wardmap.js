@@ -164,6 +164,15 @@
       return id !== state.indicator.id;
     }));
     ids.forEach(function (id, n) { detailRow(body, byId[id], i, n === 0); });
+    (data.notAssessed || []).forEach(function (gap) {
+      var tr = el("tr", "wm-gap");
+      tr.appendChild(el("th", null, gap.label));
+      var value = el("td", null, "Not assessed");
+      value.appendChild(el("span", "wm-city", gap.fix));
+      tr.appendChild(value);
+      tr.appendChild(el("td", "wm-rank", "\u2013"));
+      body.appendChild(tr);
+    });
     table.appendChild(body);
     box.appendChild(table);
     doc.body.classList.add("wm-ward-open");
