@@ -181,8 +181,7 @@ def report_index_html(
         for r in done
     )
     gaps = "".join(
-        f"<li>{e(column_info(n).label)}: {e(fix)}</li>\n"
-        for n, fix in not_assessed.items()
+        f"<li>{e(column_info(n).label)}: {e(fix)}</li>\n" for n, fix in not_assessed.items()
     )
     return _INDEX.substitute(
         title=e(title),

@@ -527,7 +527,7 @@ def _write_greenblue_site(
     index = build_greenblue_site(
         folder / "greenblue",
         wards=evidence.wards[["ward_id", "ward_name", "geometry"]],
-        sites=_typed(sites[sites.intersects(study.study_area)], study),
+        sites=_described(sites[sites.intersects(study.study_area)], study),
         blue=pd.concat(blue, ignore_index=True) if blue else empty,
         deficiency=deficiency,
         canopy_path=Path(study.spec(canopy).path) if raster else None,
@@ -544,12 +544,12 @@ def _write_greenblue_site(
     return sorted(p for p in index.parent.rglob("*") if p.is_file())
 
 
-def _typed(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
-    """Give each merged site the ``type`` of its largest parcel, for the map legend."""
-    from coventry_geo.indicators.greenspace import site_attribute
+def _described(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
+    """Give each merged site the ``type`` and ``access`` of its largest parcel, for the map."""
+    from coventry_geo.indicators.greenspace import describe_sites
 
     parcels = study.vector(study.layer_name("greenspace"))
-    return sites.assign(type=site_attribute(sites, parcels, "type", default="Greenspace"))
+    return describe_sites(sites, parcels, default_type="Greenspace")
 
 
 def _title(study: Study, what: str = "") -> str:
