@@ -12,10 +12,13 @@ the toolkit recovers from (for example invalid geometries that were repaired).
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 __all__ = [
     "CoventryGeoError",
+    "fix_of",
     "ManifestError",
     "LayerError",
     "LayerNotFoundError",
@@ -43,10 +46,38 @@ class CoventryGeoError(Exception):
     Attributes
     ----------
     path : str or None
-        The file or folder the error is about, when there is one.
+        The file or folder the error is about (absolute), when there is one.
+    layer : str or None
+        The layer the error is about, when there is one.
+    fix : str or None
+        What the user should do (the message's text after ``Fix:``).
     """
 
     path: str | None = None
+    layer: str | None = None
+    fix: str | None = None
+
+
+_FIX = re.compile(r"\bFix:\s*(?P<fix>.+)", re.DOTALL)
+
+
+def fix_of(message: str) -> str | None:
+    r"""Return the fix a message gives (its text after ``Fix:``), or None.
+
+    Examples
+    --------
+    >>> fix_of("layer 'heat': no CRS.\nFix: set crs in [layers.heat].")
+    'set crs in [layers.heat].'
+    """
+    found = _FIX.search(message)
+    return found["fix"].strip() if found else None
+
+
+def _absolute(path: str | Path | None) -> str | None:
+    """Return a file path made absolute (a URL as it is)."""
+    if path is None or "://" in str(path):
+        return None if path is None else str(path)
+    return os.path.abspath(path)
 
 
 class _PathError(CoventryGeoError):
@@ -54,11 +85,37 @@ class _PathError(CoventryGeoError):
 
     def __init__(self, message: str, *, path: str | Path | None = None) -> None:
         super().__init__(message)
-        self.path = None if path is None else str(path)
+        self.path = _absolute(path)
+        self.fix = fix_of(message)
+
+
+#: ``manifest <path>: ...``, how every manifest message starts.
+_MANIFEST = re.compile(r"^manifest (?P<path>.+?): ")
+#: ``[layers.<name>]``, ``[[layers.<name>.join]]``, ``[layers.<name>.ward_lookup]``.
+_LAYER = re.compile(r"\[\[?layers\.(?P<name>[^.\]\s]+)")
 
 
 class ManifestError(_PathError, ValueError):
-    """The manifest (TOML) is unreadable, incomplete or asks for something not allowed."""
+    """The manifest (TOML) is unreadable, incomplete or asks for something not allowed.
+
+    Parameters
+    ----------
+    message : str
+        ``manifest <path>: <problem>. Fix: <fix>``.
+    path : str or Path, optional, keyword-only
+        The manifest (default: the path the message starts with).
+    layer : str, optional, keyword-only
+        The layer concerned (default: the one layer the message names as
+        ``[layers.<name>]``, if it names exactly one).
+    """
+
+    def __init__(
+        self, message: str, *, path: str | Path | None = None, layer: str | None = None
+    ) -> None:
+        given = _MANIFEST.match(message)
+        super().__init__(message, path=path if path is not None or not given else given["path"])
+        named = set(_LAYER.findall(message))
+        self.layer = layer if layer is not None else named.pop() if len(named) == 1 else None
 
 
 class LayerError(CoventryGeoError):
@@ -78,7 +135,7 @@ class LayerError(CoventryGeoError):
 
     def __init__(self, layer: str, path: str | Path | None, problem: str, fix: str) -> None:
         self.layer = layer
-        self.path = None if path is None else str(path)
+        self.path = _absolute(path)
         self.problem = problem
         self.fix = fix
         where = f" ({self.path})" if self.path else ""

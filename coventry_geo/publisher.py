@@ -158,9 +158,9 @@ def _check_site_keys(manifest: Path, table: dict[str, Any]) -> None:
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         msg = (
             f"manifest {manifest}: unknown key '{unknown[0]}' in [site]{hint}. "
-            f"Known: {', '.join(_TEXT_KEYS)}."
+            f"Fix: use the known keys only: {', '.join(_TEXT_KEYS)}."
         )
-        raise ManifestError(msg)
+        raise ManifestError(msg, path=manifest)
 
 
 def _text(manifest: Path, key: str, value: Any) -> str:

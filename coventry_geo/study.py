@@ -206,9 +206,9 @@ class Study:
         except KeyError:
             msg = (
                 f"manifest {self.manifest.path}: no layer named '{name}'. "
-                f"Layers: {', '.join(self.manifest.layers)}."
+                f"Fix: use one of the manifest's layers: {', '.join(self.manifest.layers)}."
             )
-            raise ManifestError(msg) from None
+            raise ManifestError(msg, path=self.manifest.path, layer=name) from None
 
     @cached_property
     def wards(self) -> gpd.GeoDataFrame:

@@ -269,3 +269,39 @@ def test_unregistered_default_is_refused() -> None:
     ):
         map_options({"default": "canopy_pc"})
     assert column_info("canopy_pct").unit == "%"
+
+
+def _chosen_ward_box(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const p = [...document.querySelectorAll('path.leaflet-interactive')]
+            .find(e => e.getAttribute('stroke-width') === '3.5');
+          const r = p.getBoundingClientRect();
+          return {x: r.left, y: r.top, width: r.width, height: r.height};
+        }"""
+    )
+
+
+@pytest.mark.browser
+@requires_chromium
+@pytest.mark.parametrize("ward", ["W01", "W03", "W05"])  # the southern row: under the sheet
+def test_phone_sheet_leaves_the_chosen_ward_and_the_legend_in_view(page_path, ward) -> None:
+    with open_page(page_path, viewport=(390, 844), block_network=True) as (page, record):
+        page.goto(page_path.resolve().as_uri() + f"#indicator=canopy_pct&ward={ward}")
+        page.reload()
+        page.wait_for_selector("html[data-rendered='true']", state="attached")
+        page.wait_for_timeout(400)  # Leaflet's pan animation
+        sheet, map_box = _box(page, "#details"), _box(page, "#map")
+        chosen = _chosen_ward_box(page)
+        assert chosen["y"] >= map_box["y"]
+        assert chosen["y"] + chosen["height"] <= sheet["y"]  # wholly above the sheet
+        assert _overlap(map_box, {"x": 0, "y": 0, "width": 390, "height": sheet["y"]}) >= (
+            0.45 * 390 * 844
+        )
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        legend, sheet = _box(page, "#legend"), _box(page, "#details")
+        assert legend["y"] + legend["height"] <= sheet["y"] + 0.5  # scrolled clear of the sheet
+        screenshot(page, f"ward_map_phone_{ward}")
+        page.click("#details .wm-close")
+        assert page.evaluate("document.body.style.paddingBottom") == ""
+        assert record.problems() == []

@@ -22,7 +22,7 @@ import click
 
 from coventry_geo._files import strict_dumps
 from coventry_geo.cli.options import SUMMARY_LOGGER, log_format
-from coventry_geo.errors import CoventryGeoError
+from coventry_geo.errors import CoventryGeoError, fix_of
 
 if TYPE_CHECKING:
     from coventry_geo.run.pipeline import RunResult
@@ -76,7 +76,6 @@ def report_error(exc: BaseException, *, argv: Sequence[str] = ()) -> int:
 
 
 def _error_entry(exc: BaseException, message: str, code: int) -> dict[str, Any]:
-    head, _, fix = message.partition(" Fix: ")
     return {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "level": "ERROR",
@@ -85,7 +84,7 @@ def _error_entry(exc: BaseException, message: str, code: int) -> dict[str, Any]:
         "exit_code": code,
         "layer": getattr(exc, "layer", None),
         "path": getattr(exc, "path", None),
-        "fix": getattr(exc, "fix", None) or (fix.strip() or None),
+        "fix": getattr(exc, "fix", None) or fix_of(message),
     }
 
 

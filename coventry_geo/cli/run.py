@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from coventry_geo.study import open_study
 
 __all__ = ["run", "run_reported"]
 
+logger = logging.getLogger("coventry_geo.cli")
+
 _EPILOG = """\b
 Exit codes:
   0  success (outputs written, or already up to date)
@@ -26,6 +30,8 @@ Exit codes:
      toolkit may not replace (it holds files it did not write), the output
      folder being written by another run, or with --strict a warning or a
      missing optional layer
+  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: workers stopped, nothing
+     published, the previous outputs kept
 """
 
 
@@ -88,7 +94,7 @@ def run(
     if scheduler is not None and workers is not None:
         msg = "give --scheduler or --workers, not both"
         raise click.UsageError(msg)
-    with _dask(scheduler, workers):
+    with _stop_on_sigterm(), _dask(scheduler, workers):
         result = run_reported(
             manifest,
             out_dir=out_dir,
@@ -137,18 +143,61 @@ def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) 
     try:
         study = open_study(manifest)
         result = run_study(study, out_dir=out_dir, **options)
-    except Exception as exc:  # noqa: BLE001  reported, then the summary ends the run
-        code = report_error(exc)
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001  reported, then the summary
+        target = Path(out_dir).absolute() if out_dir else study and study.manifest.study.outputs
+        code = (
+            _report_stop(exc, target) if isinstance(exc, KeyboardInterrupt) else report_error(exc)
+        )
         log_run_summary(
             None,
             seconds=time.perf_counter() - clock,
-            out_dir=Path(out_dir).absolute() if out_dir else study and study.manifest.study.outputs,
+            out_dir=target,
             exit_code=code,
             skipped_layers=study.missing_optional_layers() if study else (),
         )
         raise click.exceptions.Exit(code) from None
     log_run_summary(result, seconds=time.perf_counter() - clock, out_dir=result.out_dir)
     return result
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like ``KeyboardInterrupt`` for SIGINT."""
+
+
+def _report_stop(exc: KeyboardInterrupt, target: Path | None) -> int:
+    """Log the one line that says a signal stopped the run; return its exit status."""
+    signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+    logger.error(
+        "run stopped by %s: its workers were stopped and nothing was published; "
+        "the previous outputs in %s are unchanged",
+        signal.Signals(signum).name,
+        target,
+    )
+    return 128 + signum
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM (a scheduler ending the job) into an exception, as Ctrl-C is.
+
+    The run then unwinds as after any error: drawing workers terminated, the
+    staging folder and the lock removed, the previous outputs left as they were.
+    A second SIGTERM while that cleanup runs is ignored.
+    """
+
+    def stop(signum: int, _frame: object) -> None:
+        signal.signal(signum, signal.SIG_IGN)
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (run from a library thread): leave SIGTERM as is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager

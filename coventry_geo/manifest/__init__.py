@@ -363,7 +363,10 @@ def _table(path: Path, data: dict[str, Any], key: str, *, required: bool) -> dic
             raise ManifestError(msg, path=path)
         return {}
     if not isinstance(value, dict):
-        msg = f"manifest {path}: '{key}' must be a table, got {type(value).__name__}."
+        msg = (
+            f"manifest {path}: '{key}' must be a table, got {type(value).__name__}. "
+            f"Fix: write it as a [{key}] table (docs/manifest.md)."
+        )
         raise ManifestError(msg, path=path)
     return value
 
@@ -382,7 +385,8 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         msg = (
             f"manifest {path}: {where} has kind {kind!r}, which is not a layer kind"
             + (f" (did you mean '{hint}'?)" if hint else "")
-            + f". Known kinds: {', '.join(LAYER_SCHEMAS)}."
+            + f". Fix: set kind to one of {', '.join(LAYER_SCHEMAS)}"
+            + (f" (probably '{hint}')." if hint else ".")
         )
         raise ManifestError(msg, path=path)
     if preset is not None and preset.kind != kind:
@@ -434,7 +438,8 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
         msg = (
             f"manifest {path}: {where} has preset {name!r}, which is not a preset"
             + (f" (did you mean '{hint}'?)" if hint else "")
-            + f". Presets: {', '.join(PRESETS)}."
+            + f". Fix: set preset to one of {', '.join(PRESETS)}"
+            + (f" (probably '{hint}')." if hint else ".")
         )
         raise ManifestError(msg, path=path)
     preset = PRESETS[name]
@@ -507,7 +512,7 @@ def _join_spec(
     if key not in schema.field_names:
         msg = (
             f"manifest {path}: {where} has key {key!r}, not a field of kind '{kind}'. "
-            f"Fields: {', '.join(schema.field_names)}."
+            f"Fix: set key to one of {', '.join(schema.field_names)}."
         )
         raise ManifestError(msg, path=path)
     fields = dict(table.get("fields", {}))
@@ -590,7 +595,7 @@ def _check_fields(path: Path, where: str, kind: str, fields: dict[str, str]) -> 
         )
         msg = (
             f"manifest {path}: {where}.fields names {detail}, not a field of kind '{kind}'. "
-            f"Fields of '{kind}': {', '.join(known) or 'none'}."
+            f"Fix: name fields of '{kind}' only: {', '.join(known) or 'none'}."
         )
         raise ManifestError(msg, path=path)
 
@@ -743,7 +748,7 @@ def _ward_layer(path: Path, value: Any, layers: dict[str, LayerSpec]) -> str:
     if value not in layers or layers[value].kind != "wards":
         msg = (
             f"manifest {path}: [study] ward_layer = {value!r} is not a layer of kind 'wards'. "
-            f"Layers of kind 'wards': {', '.join(wards) or 'none'}."
+            f"Fix: name one of the layers of kind 'wards': {', '.join(wards) or 'none'}."
         )
         raise ManifestError(msg, path=path)
     return str(value)

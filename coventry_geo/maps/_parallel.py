@@ -8,18 +8,24 @@ of them and more than one core, they are drawn in a
 The forkserver imports the drawing modules once (:data:`PRELOAD`), so workers,
 and the pools of later steps, start without importing them again. Small batches
 are drawn in this process, since starting the server costs about a second.
+
+When the drawing is interrupted (an error, or ``KeyboardInterrupt`` from SIGINT,
+or from SIGTERM where the command line turns it into one) the jobs not started
+are cancelled and the workers are terminated at once, not left drawing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
 __all__ = ["run_jobs", "worker_count", "MIN_JOBS_PER_WORKER", "MAX_WORKERS"]
 
@@ -31,6 +37,8 @@ R = TypeVar("R")
 MIN_JOBS_PER_WORKER = 3
 #: Workers used by default (the drawing is light; more mostly costs memory).
 MAX_WORKERS = 4
+#: Signals that stop a run (held while workers start).
+_STOPS = (signal.SIGINT, signal.SIGTERM)
 #: Modules the forkserver imports before forking workers.
 PRELOAD = ("coventry_geo.maps.report", "coventry_geo.maps.static", "coventry_geo.maps._profile_pdf")
 
@@ -80,5 +88,51 @@ def run_jobs(fn: Callable[[T], R], jobs: Sequence[T], *, processes: int = 0) -> 
         # The server imports the drawing modules once; each worker forks from it ready.
         context.set_forkserver_preload(list(PRELOAD))
     logger.debug("drawing %d jobs in %d %s workers", len(jobs), workers, context.get_start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(fn, jobs))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        with _signals_held():  # the workers start as jobs are submitted
+            futures = [pool.submit(fn, job) for job in jobs]
+        return [future.result() for future in futures]
+    except BaseException:
+        _terminate(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while workers start; deliver them once all have started.
+
+    A worker stopped half-way through its start prints a traceback (the queues it
+    was opening are gone), so a signal then waits the moment it takes to start them.
+    Outside the main thread, where handlers cannot be set, nothing is held.
+    """
+    caught: list[int] = []
+    try:
+        previous = {s: signal.signal(s, lambda n, _: caught.append(n)) for s in _STOPS}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Cancel the jobs not started and end the workers now (they hold ~200 MB each)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    # Ended before the pool lets go of its queues, whose semaphores then disappear.
+    workers = list((pool._processes or {}).values())  # noqa: SLF001  no public API before 3.14
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -132,17 +132,17 @@ def profile_html(
         dj=_table(
             ["Small area", "High hazard, or little of an asset, among high deprivation: in"],
             profile.double_jeopardy,
-            "None of the ward's small areas is a double-jeopardy area.",
+            profile.empty["double_jeopardy"],
         ),
         planting=_table(
             ["City rank", "Small area", "Tree Equity Score", "Trees needed"],
             profile.planting,
-            "No small area of the ward has a canopy gap to its goal.",
+            profile.empty["planting"],
         ),
         cooling=_table(
             ["City rank", "Small area", "Mean LST", "Candidate"],
             profile.cooling,
-            "No cooling priorities were computed for this ward.",
+            profile.empty["cooling"],
         ),
         credits=" · ".join(e(line) for line in credits),
         map_href=e(f"../wards_map.html#indicator=risk_index&ward={ward}"),

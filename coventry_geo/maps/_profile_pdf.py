@@ -109,7 +109,7 @@ def profile_figure(
         ["Rank", "Small area", "TES", "Trees"],
         profile.planting,
         [0.14, 0.5, 0.16, 0.2],
-        "No canopy gap in the ward's small areas.",
+        profile.empty["planting"],
         left=_LEFT,
         width=0.42,
     )
@@ -120,7 +120,7 @@ def profile_figure(
         ["Rank", "Small area", "LST", "Cand."],
         profile.cooling,
         [0.14, 0.5, 0.2, 0.16],
-        "No cooling priorities computed.",
+        profile.empty["cooling"],
         left=0.52,
         width=0.42,
     )
@@ -131,7 +131,7 @@ def profile_figure(
         ["Small area", "High hazard (or low asset) among high deprivation in"],
         profile.double_jeopardy,
         [0.35, 0.65],
-        "None of the ward's small areas is a double-jeopardy area.",
+        profile.empty["double_jeopardy"],
     )
     lines = [part for line in credits for part in textwrap.wrap(line, 150)]
     fig.text(_LEFT, 0.015, "\n".join(lines), fontsize=6, color=_GREY, va="bottom")

@@ -221,9 +221,9 @@ def _check_keys(table: Mapping[str, Any], manifest: str) -> None:
         parts.append(f"'{key}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
     msg = (
         f"manifest {manifest}: unknown [maps] key{'s' if len(parts) > 1 else ''} "
-        f"{', '.join(parts)}. Known: {', '.join(sorted(_KEYS))}."
+        f"{', '.join(parts)}. Fix: use the known keys only: {', '.join(sorted(_KEYS))}."
     )
-    raise ManifestError(msg)
+    raise ManifestError(msg, path=manifest)
 
 
 def _bounds(read: _Reader, key: str, value: Any) -> list[float]:

@@ -8,9 +8,12 @@ page), ``profiles/<ward>.pdf`` (drawn with matplotlib, no browser) and
 - the ward's small areas on a mini-map, coloured by composite climate risk (or
   deprivation) in city-wide classes, double-jeopardy areas outlined;
 - every headline indicator with its unit, the ward's value, the city reference
-  and its rank of N;
+  and its rank of N, and "Not assessed" with the layer to add for those whose
+  layer is missing;
 - its double-jeopardy small areas (high hazard among high deprivation), and its
-  top planting and cooling priorities, with their city-wide ranks.
+  top planting and cooling priorities, with their city-wide ranks; a section
+  the run could not compute says "Not assessed" and the layer to add, so that
+  an empty section always means "none found".
 
 Every text from data is escaped; file names are made from the ward ids with
 anything but letters, digits, ``-`` and ``_`` replaced.
@@ -28,9 +31,10 @@ import pandas as pd
 
 from coventry_geo._files import write_atomic
 from coventry_geo.columns import ColumnInfo, column_info
-from coventry_geo.maps._facts import indicator_facts, value_text
+from coventry_geo.maps._facts import IndicatorFacts, indicator_facts, value_text
 from coventry_geo.maps._parallel import run_jobs
 from coventry_geo.maps._svg import SvgShape
+from coventry_geo.maps.assessed import NOT_ASSESSED, not_assessed, section_gap
 from coventry_geo.maps.classify import NO_DATA_COLOR, format_value
 from coventry_geo.maps.report import mapped_columns
 from coventry_geo.maps.symbology import Symbology, symbolize
@@ -63,6 +67,14 @@ _AREA_IMD = ColumnInfo(
 _DJ_STROKE = "#000000"
 
 
+#: What an empty section says when the run computed it (nothing was found).
+_NONE_FOUND = {
+    "planting": "No small area of the ward has a canopy gap to its goal.",
+    "cooling": "No small area of the ward is among the cooling priorities.",
+    "double_jeopardy": "None of the ward's small areas is a double-jeopardy area.",
+}
+
+
 @dataclass
 class WardProfile:
     """Everything one ward's profile shows (text already formatted).
@@ -81,6 +93,9 @@ class WardProfile:
         The city's wards (this one highlighted) and the ward's small areas.
     area_legend : Symbology or None
         Colours of the small areas.
+    empty : dict of str to str
+        What ``planting``, ``cooling`` and ``double_jeopardy`` say when they list
+        nothing: "none found", or "Not assessed" and the layer to add.
     """
 
     ward_id: str
@@ -93,6 +108,7 @@ class WardProfile:
     locator: list[SvgShape] = field(default_factory=list)
     areas: list[SvgShape] = field(default_factory=list)
     area_legend: Symbology | None = None
+    empty: dict[str, str] = field(default_factory=lambda: dict(_NONE_FOUND))
 
 
 def profile_links(ward_ids: Iterable[object], *, prefix: str = "") -> dict[str, str]:
@@ -137,16 +153,17 @@ def ward_profiles(
     city = evidence.city if city_values is None else city_values
     present = {c.name for c in mapped_columns(wards)}
     facts = [indicator_facts(wards, column_info(n), city) for n in HEADLINE if n in present]
+    gaps = not_assessed(evidence, HEADLINE)
     small, shown = _small_areas(evidence)
+    empty = _empty_sections(evidence, small)
     legend = None if shown is None else symbolize(small["map_value"], shown, k=5)
     stems = _stems([str(i) for i in wards["ward_id"]])
     profiles = []
     for row, ward_id in enumerate(str(i) for i in wards["ward_id"]):
-        profile = WardProfile(ward_id, str(wards["ward_name"].iloc[row]), stems[ward_id])
-        profile.headline = [
-            (f.column.label + _unit(f.column), f.values[row], f.city_text, f.ranks[row])
-            for f in facts
-        ]
+        profile = WardProfile(
+            ward_id, str(wards["ward_name"].iloc[row]), stems[ward_id], empty=empty
+        )
+        profile.headline = _headline(facts, gaps, row)
         profile.locator = _locator(wards, row)
         if small is not None:
             mine = small[small["ward_id"].astype(str) == ward_id]
@@ -156,6 +173,40 @@ def ward_profiles(
             profile.cooling = _cooling(evidence, mine)
         profiles.append(profile)
     return profiles
+
+
+def _headline(
+    facts: list[IndicatorFacts], gaps: Mapping[str, str], row: int
+) -> list[tuple[str, str, str, str]]:
+    """Rows of the headline table, in :data:`HEADLINE` order, not-assessed ones included."""
+    rows = {
+        f.column.name: (f.column.label + _unit(f.column), f.values[row], f.city_text, f.ranks[row])
+        for f in facts
+    }
+    for name, fix in gaps.items():
+        column = column_info(name)
+        rows[name] = (
+            column.label + _unit(column),
+            NOT_ASSESSED,
+            fix[:1].upper() + fix[1:],
+            "\u2013",
+        )
+    return [rows[n] for n in HEADLINE if n in rows]
+
+
+def _empty_sections(evidence: Evidence, small: pd.DataFrame | None) -> dict[str, str]:
+    """Return what each section says when it lists nothing: not assessed (why), or none found."""
+    out = {name: section_gap(evidence, name) or text for name, text in _NONE_FOUND.items()}
+    themes = _dj_themes(small) if small is not None else []
+    if out["double_jeopardy"] == _NONE_FOUND["double_jeopardy"] and themes:
+        out["double_jeopardy"] = out["double_jeopardy"][:-1] + f" (for {', '.join(themes)})."
+    return out
+
+
+def _dj_themes(small: pd.DataFrame) -> list[str]:
+    """Return the themes double jeopardy was assessed for (flood, heat, trees...)."""
+    flags = [c for c in small.columns if c.startswith("dj_")]
+    return list(dict.fromkeys(_short(c[3:]) for c in flags))
 
 
 def _unit(column: ColumnInfo) -> str:

@@ -4,18 +4,25 @@
 and, unless ``[maps] static = false``, the report maps ``maps/<column>.<format>``:
 by default the headline set (:data:`coventry_geo.styles.HEADLINE`), or the columns
 ``[maps] report`` names, or all of them (``report = "all"``), drawn in worker
-processes when there are enough of them. Options come from the manifest's
-``[maps]`` table (:func:`~coventry_geo.maps.options.map_options`, docs/maps.md).
+processes when there are enough of them, and their index ``maps/index.html``,
+which also lists the headline indicators not assessed (their layer is missing)
+with the layer to add. Options come from the manifest's ``[maps]`` table
+(:func:`~coventry_geo.maps.options.map_options`, docs/maps.md).
 """
 
 from __future__ import annotations
 
 import logging
+from string import Template
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from coventry_geo.columns import ColumnInfo, column_info, registered_columns
 from coventry_geo.indicators import load_families
+from coventry_geo.maps._assets import write_atomic
+from coventry_geo.maps._html import escape_html
 from coventry_geo.maps._parallel import run_jobs
+from coventry_geo.maps.assessed import NOT_ASSESSED
 from coventry_geo.maps.classify import format_value
 from coventry_geo.maps.credits import Credits
 from coventry_geo.maps.options import MapOptions, map_options
@@ -35,6 +42,7 @@ __all__ = [
     "map_options",
     "mapped_columns",
     "reference_notes",
+    "report_index_html",
     "write_report_maps",
     "write_ward_maps",
 ]
@@ -92,8 +100,9 @@ def write_ward_maps(
     options: MapOptions,
     settings: Settings | None = None,
     notice: str | None = None,
+    not_assessed: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write the interactive ward map and, if asked, the report maps.
+    """Write the interactive ward map and, if asked, the report maps and their index.
 
     Parameters
     ----------
@@ -112,11 +121,14 @@ def write_ward_maps(
         Reference values (canopy baseline and target).
     notice : str, optional
         Synthetic-data notice, on every map.
+    not_assessed : mapping of str to str, optional
+        Headline indicators not computed for want of a layer, to what to do
+        (:func:`coventry_geo.maps.assessed.not_assessed`): shown as "Not assessed".
 
     Returns
     -------
     list of Path
-        ``wards_map.html``, ``assets/`` and ``maps/<column>.<format>``.
+        ``wards_map.html``, ``assets/``, ``maps/<column>.<format>`` and ``maps/index.html``.
     """
     from coventry_geo.maps.profiles import profile_links
     from coventry_geo.maps.wardmap import write_ward_map
@@ -135,6 +147,7 @@ def write_ward_maps(
         notice=notice,
         profile_links=links,
         profiles_index="profiles/index.html" if options.profiles else None,
+        not_assessed=not_assessed,
     )
     if options.static:
         present = [c.name for c in columns if wards[c.name].notna().any()]
@@ -151,7 +164,55 @@ def write_ward_maps(
             notice=notice,
         )
         files += [f for report in done for f in report.files]
+        page = report_index_html(done, not_assessed or {}, title=title, notice=notice)
+        files.append(write_atomic(folder / "maps" / "index.html", page))
     return files
+
+
+def report_index_html(
+    done: Sequence[ReportMap], not_assessed: Mapping[str, str], *, title: str, notice: str | None
+) -> str:
+    """Return the index of the report maps: each map's files, then what was not assessed."""
+    e = escape_html
+    items = "".join(
+        f"<li>{e(column_info(r.column).label)}: "
+        + " · ".join(f'<a href="{e(quote(f.name))}">{e(f.suffix[1:].upper())}</a>' for f in r.files)
+        + "</li>\n"
+        for r in done
+    )
+    gaps = "".join(
+        f"<li>{e(column_info(n).label)}: {e(fix)}</li>\n" for n, fix in not_assessed.items()
+    )
+    return _INDEX.substitute(
+        title=e(title),
+        notice=f'<p class="notice">{e(notice)}</p>\n' if notice else "",
+        maps=f"<ul>\n{items}</ul>" if items else "<p>No report maps were drawn.</p>",
+        gaps=f"<h2>{NOT_ASSESSED}</h2>\n<p>Their layer is missing from the study: add it to "
+        f"the manifest and run again.</p>\n<ul>\n{gaps}</ul>"
+        if gaps
+        else "",
+    )
+
+
+_INDEX = Template("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Report maps ($title)</title>
+<style>body { font: 15px/1.45 system-ui, sans-serif; max-width: 760px; margin: 0 auto;
+padding: 12px 16px; color: #1b1b1b; } li { margin: 3px 0; }
+.notice { padding: 2px 8px; background: #fde2e1; color: #8a1c12; border: 1px solid #c0392b; }
+</style>
+</head>
+<body>
+<h1>Report maps</h1>
+<p>$title · <a href="../wards_map.html">Interactive ward map</a></p>
+$notice$maps
+$gaps
+</body>
+</html>
+""")
 
 
 def write_report_maps(

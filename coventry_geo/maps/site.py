@@ -16,7 +16,6 @@ import geopandas as gpd
 import pandas as pd
 
 from coventry_geo.indicators.green_blue import LINE_LAYER, POLYGON_LAYER
-from coventry_geo.indicators.greenspace import site_attribute
 from coventry_geo.maps._credits import layer_credit
 from coventry_geo.maps.greenblue import build_greenblue_site
 from coventry_geo.maps.options import map_options
@@ -77,7 +76,7 @@ def write_study_site(
     index = build_greenblue_site(
         folder / "greenblue",
         wards=evidence.wards[["ward_id", "ward_name", "geometry"]],
-        sites=_typed(sites[sites.intersects(study.study_area)], study),
+        sites=_described(sites[sites.intersects(study.study_area)], study),
         blue=pd.concat(blue, ignore_index=True) if blue else empty,
         deficiency=_deficiency(evidence, empty),
         canopy_path=Path(study.spec(canopy).path) if raster else None,
@@ -99,7 +98,9 @@ def _deficiency(evidence: Evidence, empty: gpd.GeoDataFrame) -> gpd.GeoDataFrame
     return next((v for k, v in evidence.layers.items() if k.startswith("deficiency_")), empty)
 
 
-def _typed(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
-    """Give each merged site the ``type`` of its largest parcel, for the map legend."""
+def _described(sites: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
+    """Give each merged site the ``type`` and ``access`` of its largest parcel, for the map."""
+    from coventry_geo.indicators.greenspace import describe_sites
+
     parcels = study.vector(study.layer_name("greenspace"))
-    return sites.assign(type=site_attribute(sites, parcels, "type", default="Greenspace"))
+    return describe_sites(sites, parcels, default_type="Greenspace")

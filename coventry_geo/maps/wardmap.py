@@ -12,7 +12,9 @@ Leaflet, no CDN, no basemap unless one is named) with:
   its headline indicators with units, the city reference and its rank, and a
   link to its profile;
 - links ``#indicator=<column>&ward=<ward_id>`` that open the page at an indicator
-  and a ward.
+  and a ward;
+- headline indicators whose layer is missing, as "Not assessed" with the layer to
+  add: greyed out in the selector and listed with each ward's indicators.
 
 Colours and legends come from :func:`coventry_geo.maps.symbology.symbolize`; ranks
 are never mapped as quantities (the value they rank is, and the rank is in the
@@ -28,6 +30,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from coventry_geo._files import write_atomic
+from coventry_geo.columns import column_info
 from coventry_geo.errors import LayerSchemaError
 from coventry_geo.maps._assets import (
     LEAFLET_CSS,
@@ -39,6 +42,7 @@ from coventry_geo.maps._assets import (
 from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
+from coventry_geo.maps.assessed import NOT_ASSESSED
 from coventry_geo.maps.options import MapOptions
 from coventry_geo.maps.symbology import symbolize
 from coventry_geo.styles import HEADLINE, THEMES, map_style
@@ -133,6 +137,7 @@ def ward_map_html(
     profile_links: Mapping[str, str] | None = None,
     profiles_index: str | None = None,
     lang: str = "en",
+    not_assessed: Mapping[str, str] | None = None,
 ) -> str:
     """Return the HTML of the ward map (see :func:`write_ward_map` for the parameters)."""
     options = options or MapOptions()
@@ -149,6 +154,7 @@ def ward_map_html(
         for i, n in zip(ids, display["ward_name"], strict=True)
     ]
     indicators = [_indicator(display, c, city_values or {}, options) for c in shown]
+    gaps = {n: fix for n, fix in (not_assessed or {}).items() if n not in {c.name for c in shown}}
     bounds = display.total_bounds
     data = {
         "title": title,
@@ -159,12 +165,16 @@ def ward_map_html(
         "headline": [c.name for c in _headline(shown)],
         "default": _default(options.default, shown),
         "wardCount": len(display),
+        "notAssessed": [
+            {"label": column_info(n).label, "fix": fix[:1].upper() + fix[1:]}
+            for n, fix in gaps.items()
+        ],
     }
     return _PAGE.substitute(
         lang=escape_html(lang),
         title=escape_html(title),
         notice=f'<p class="wm-notice">{escape_html(notice)}</p>\n' if notice else "",
-        options=_options_html(shown, data["default"]),
+        options=_options_html(shown, data["default"], gaps),
         summary=escape_html(_summary(len(display), len(shown))),
         links=_links_html(profiles_index),
         credits=" · ".join(escape_html(line) for line in attribution),
@@ -189,6 +199,7 @@ def write_ward_map(
     profile_links: Mapping[str, str] | None = None,
     profiles_index: str | None = None,
     lang: str = "en",
+    not_assessed: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the interactive ward map and its vendored assets (``assets/`` beside it).
 
@@ -219,6 +230,9 @@ def write_ward_map(
         Relative URL of the profiles' index, linked in the footer.
     lang : str
         Page language (BCP 47).
+    not_assessed : mapping of str to str, optional
+        Indicators not computed because their layer is missing, to what to do
+        ("add a canopy layer"), as from :func:`coventry_geo.maps.assessed.not_assessed`.
 
     Returns
     -------
@@ -245,6 +259,7 @@ def write_ward_map(
         profile_links=profile_links,
         profiles_index=profiles_index,
         lang=lang,
+        not_assessed=not_assessed,
     )
     assets = copy_assets(out_path.parent, extra=(WARDMAP_ASSETS,))
     write_atomic(out_path, html)
@@ -307,11 +322,14 @@ def _default(wanted: str | None, shown: Sequence[ColumnInfo]) -> str:
     return fallback
 
 
-def _options_html(shown: Sequence[ColumnInfo], default: str) -> str:
+def _options_html(shown: Sequence[ColumnInfo], default: str, gaps: Mapping[str, str]) -> str:
+    """Return the selector's options by theme; indicators not assessed are greyed out."""
+    missing = [column_info(n) for n in gaps]
     lines = []
     for theme, heading in (*THEMES, ("other", "Other indicators")):
         group = [c for c in shown if map_style(c).theme == theme]
-        if not group:
+        absent = [c for c in missing if map_style(c).theme == theme]
+        if not group and not absent:
             continue
         lines.append(f'<optgroup label="{escape_html(heading)}">')
         for c in group:
@@ -320,6 +338,11 @@ def _options_html(shown: Sequence[ColumnInfo], default: str) -> str:
             lines.append(
                 f'<option value="{escape_html(c.name)}"{chosen}>{escape_html(label)}</option>'
             )
+        lines += [
+            f'<option value="{escape_html(c.name)}" disabled>'
+            f"{escape_html(f'{c.label}: {NOT_ASSESSED.lower()} ({gaps[c.name]})')}</option>"
+            for c in absent
+        ]
         lines.append("</optgroup>")
     return "\n".join(lines) + "\n"
 

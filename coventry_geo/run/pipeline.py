@@ -485,10 +485,15 @@ def _title(study: Study, what: str = "") -> str:
 
 def _write_maps(study: Study, evidence: Evidence, folder: Path) -> list[Path]:
     """Write the ward map and the report maps (coventry_geo.maps.report)."""
+    from coventry_geo.maps.assessed import not_assessed
     from coventry_geo.maps.report import write_ward_maps  # heavy, as above
+    from coventry_geo.styles import HEADLINE
 
     inputs = _map_inputs(study, evidence)
-    return write_ward_maps(evidence.wards, folder, city_values=evidence.city, **inputs)
+    gaps = not_assessed(evidence, HEADLINE)
+    return write_ward_maps(
+        evidence.wards, folder, city_values=evidence.city, not_assessed=gaps, **inputs
+    )
 
 
 def _write_profiles(study: Study, evidence: Evidence, folder: Path) -> list[Path]:

@@ -43,7 +43,7 @@ from coventry_geo.indicators.green_blue.patches import (
     tiles,
     to_map_coordinates,
 )
-from coventry_geo.indicators.greenspace import site_attribute
+from coventry_geo.indicators.greenspace import describe_sites
 from coventry_geo.indicators.greenspace.sites import group_union
 
 if TYPE_CHECKING:
@@ -353,24 +353,18 @@ def _text(values: Any, n: int) -> NDArray[np.object_]:
 def _site_assets(
     sites: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None, layer: str
 ) -> pd.DataFrame:
+    described = describe_sites(sites, parcels, default_type=_SITE_TYPE)
     frame = _frame(
         sites,
         layer,
         prefix=_PREFIX["site"],
         category="green",
         name=sites.get("name"),
-        type=site_attribute(sites, parcels, "type", default=_SITE_TYPE),
-        access=site_attribute(sites, parcels, "access", default=_access_words(sites)),
+        type=described["type"],
+        access=described["access"],
         source_id=sites["site_id"] if "site_id" in sites.columns else sites.index,
     )
     return frame.sort_values("source_id", kind="stable")
-
-
-def _access_words(sites: gpd.GeoDataFrame) -> Any:
-    """``public`` / ``not public`` from the sites' ``accessible`` flag, when they have one."""
-    if "accessible" not in sites.columns:
-        return None
-    return np.where(sites["accessible"].to_numpy(dtype=bool), "public", "not public")
 
 
 def _canopy_assets(patches: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:

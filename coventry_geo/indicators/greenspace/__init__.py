@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_LNR_TYPES",
     "greenspace_sites",
     "site_attribute",
+    "describe_sites",
     "site_access_points",
     "residence_access",
     "ward_access",
@@ -264,6 +265,51 @@ def site_attribute(
     largest = table.sort_values("area", ascending=False, kind="stable").groupby("site").first()
     found = largest["value"].reindex(range(len(sites))).to_numpy(dtype=object)
     return np.where(pd.isna(found), fallback, found)
+
+
+def describe_sites(
+    sites: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None, *, default_type: str
+) -> gpd.GeoDataFrame:
+    """Give merged sites the ``type`` and ``access`` that maps and the NB2 database show.
+
+    Each is that of the site's largest parcel (:func:`site_attribute`); a site none
+    of whose parcels says its access is ``public`` or ``not public`` by its
+    ``accessible`` flag, so that a restricted site is never shown as open.
+
+    Parameters
+    ----------
+    sites : geopandas.GeoDataFrame
+        From :func:`greenspace_sites` (with ``parcel_ids`` and ``accessible``), as
+        computed or as read back from the step cache.
+    parcels : geopandas.GeoDataFrame or None
+        The greenspace parcels the sites were merged from.
+    default_type : str
+        Type of a site none of whose parcels has one.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``sites`` with ``type`` and ``access`` (text; ``None`` where nothing says).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> parcels = gpd.GeoDataFrame({"access": ["Private"], "type": ["Golf Course"]},
+    ...     geometry=[shapely.box(0, 0, 100, 100)], crs=27700)
+    >>> sites = greenspace_sites(parcels, accessible_values=["Public"])
+    >>> described = describe_sites(sites, parcels, default_type="Greenspace")
+    >>> described[["type", "access"]].values.tolist()
+    [['Golf Course', 'Private']]
+    """
+    flag = (
+        np.where(sites["accessible"].to_numpy(dtype=bool), "public", "not public")
+        if "accessible" in sites.columns
+        else None
+    )
+    return sites.assign(
+        type=site_attribute(sites, parcels, "type", default=default_type),
+        access=site_attribute(sites, parcels, "access", default=flag),
+    )
 
 
 def site_access_points(

@@ -164,9 +164,50 @@
       return id !== state.indicator.id;
     }));
     ids.forEach(function (id, n) { detailRow(body, byId[id], i, n === 0); });
+    (data.notAssessed || []).forEach(function (gap) {
+      var tr = el("tr", "wm-gap");
+      tr.appendChild(el("th", null, gap.label));
+      var value = el("td", null, "Not assessed");
+      value.appendChild(el("span", "wm-city", gap.fix));
+      tr.appendChild(value);
+      tr.appendChild(el("td", "wm-rank", "\u2013"));
+      body.appendChild(tr);
+    });
     table.appendChild(body);
     box.appendChild(table);
     doc.body.classList.add("wm-ward-open");
+  }
+
+  /* ---- on phones the ward's details are a sheet over the bottom of the screen ---- */
+  var sheet = doc.getElementById("details");
+
+  /* Pixels of the map hidden under the sheet (0 when there is no sheet). */
+  function coveredByDetails() {
+    if (!narrow.matches || !doc.body.classList.contains("wm-ward-open")) { return 0; }
+    var mapBox = map.getContainer().getBoundingClientRect();
+    return Math.max(0, Math.min(mapBox.bottom, root.innerHeight) - sheet.getBoundingClientRect().top);
+  }
+
+  /* Let the page scroll everything (the legend too) above the sheet. */
+  function makeRoomForDetails() {
+    var open = narrow.matches && doc.body.classList.contains("wm-ward-open");
+    doc.body.style.paddingBottom = open ? sheet.offsetHeight + "px" : "";
+  }
+
+  /* Bring the chosen ward into the part of the map that is not under the sheet:
+     pan only when it fits, zoom out only when it does not; a search zooms to it. */
+  function showWard(i, zoom) {
+    var bounds = layers[i].getBounds();
+    var pad = 16, covered = coveredByDetails();
+    var size = map.getSize();
+    var visible = L.bounds([pad, pad], [size.x - pad, size.y - covered - pad]);
+    var nw = map.latLngToContainerPoint(bounds.getNorthWest());
+    var se = map.latLngToContainerPoint(bounds.getSouthEast());
+    if (!zoom && visible.contains(nw) && visible.contains(se)) { return; }
+    map.fitBounds(bounds, {
+      paddingTopLeft: [pad, pad], paddingBottomRight: [pad, covered + pad],
+      maxZoom: zoom ? map.getZoom() + 1 : map.getZoom()
+    });
   }
 
   function selectWard(i, zoom) {
@@ -176,9 +217,10 @@
     if (i >= 0) {
       layers[i].setStyle(styleOf(wards[i]));
       layers[i].bringToFront();
-      if (zoom) { map.fitBounds(layers[i].getBounds(), {maxZoom: map.getZoom() + 1, padding: [24, 24]}); }
     }
     renderDetails();
+    makeRoomForDetails();
+    if (i >= 0) { showWard(i, zoom); }
     writeHash();
   }
 
