@@ -9,12 +9,21 @@ write the ward table and maps::
     result = cg.run_study(study)
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("coventry-geo")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+def _installed_version() -> str:
+    """Return the installed distribution's version ("0+unknown" in a source tree not installed).
+
+    The metadata names are imported here, so that they do not become names of the package.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coventry-geo")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _installed_version()  # before the imports below: submodules read it
 
 from coventry_geo.errors import CoventryGeoError  # noqa: E402
 from coventry_geo.run.pipeline import RunResult, run_study, ward_table  # noqa: E402
