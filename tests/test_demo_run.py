@@ -11,6 +11,7 @@ import pytest
 
 from coventry_geo.styles import HEADLINE
 from tests.browser import open_page, requires_chromium
+from tests.cli import assert_ok, run_cli, snapshot
 
 
 def test_every_family_is_computed(demo_run):
@@ -102,3 +103,12 @@ def test_equity_uses_ratio_scale_indicators_with_sii_and_rii(demo_run):
         assert row["rii"] == pytest.approx(row["sii"] / mean), name
         assert row["erreygers_index"] == pytest.approx(4 * mean / 100 * row["concentration_index"])
     assert equity.loc["hotspot_area_pct", "sii"] < 0  # hot spots among the more deprived
+
+
+def test_demo_rerun_says_nothing_was_rewritten(demo_manifest, demo_run):
+    before = snapshot(demo_run.out_dir)
+    done = run_cli("demo", "--layers", demo_manifest.parent, "--out", demo_run.out_dir)
+    assert_ok(done)
+    assert "Up to date: nothing was rewritten" in done.stdout
+    assert "wrote" not in done.stdout.lower()
+    assert snapshot(demo_run.out_dir) == before
