@@ -241,6 +241,9 @@ def test_foreign_folder_is_not_replaced(layers, tmp_path) -> None:
     with pytest.raises(OutputError, match="already holds files not written by coventry_geo"):
         build_greenblue_site(tmp_path / "site", **layers)
     assert (tmp_path / "site" / "report.docx").read_text() == "keep me"
+    (tmp_path / "site-site").mkdir()  # the first suggestion is taken: the next free one
+    with pytest.raises(OutputError, match=f"e.g. {tmp_path / 'site-site-2'}"):
+        build_greenblue_site(tmp_path / "site", **layers)
 
 
 def test_missing_site_type_is_named(layers, tmp_path) -> None:

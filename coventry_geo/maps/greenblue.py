@@ -37,6 +37,7 @@ from coventry_geo.maps._downloads import write_downloads
 from coventry_geo.maps._greenblue_layers import GROUPS, canopy_spec, vector_specs
 from coventry_geo.maps._greenblue_page import PageText, render_page
 from coventry_geo.maps._html import script_json
+from coventry_geo.run.folders import new_folder_beside
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -206,7 +207,8 @@ def _check_target(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).exists():
         msg = (
             f"the site folder {out_dir} already holds files not written by coventry_geo, "
-            "and would be replaced. Fix: choose an empty or new folder."
+            "and would be replaced. Fix: choose an empty or new folder, e.g. "
+            f"{new_folder_beside(out_dir, 'site')}."
         )
         raise OutputError(msg)
 
