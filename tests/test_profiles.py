@@ -91,6 +91,7 @@ def test_each_profile_has_its_own_areas_and_priorities(evidence) -> None:
     canopy = west.headline[2]
     assert canopy == ("Tree canopy cover (%)", "8%", "11%", "1 of 2")  # less canopy: worse
     assert west.headline[1][2] == "120 persons (city total)"
+    assert west.headline[0][2] == "0.085 (median ward)"  # no city-wide value: labelled so
     assert west.double_jeopardy == [("Area 2", "flood, trees")]
     assert east.double_jeopardy == [("Area 7", "flood")]
     assert [row[:2] for row in west.planting] == [("2", "Area 1"), ("4", "Area 0")]
@@ -119,6 +120,7 @@ def test_written_profiles_escape_names_and_link_each_other(evidence, tmp_path) -
     east = (tmp_path / "profiles" / "W2.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in east
     assert "Study line · Ward boundaries (OGL)" in east
+    assert '<th scope="col">City-wide value</th>' in east
     assert 'href="../wards_map.html#indicator=risk_index&amp;ward=W2"' in east
     pdf = (tmp_path / "profiles" / "W1.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")

@@ -318,3 +318,10 @@ def test_report_all_maps_every_column_once_even_the_ward_area(grid, tmp_path) ->
     )  # fmt: skip
     assert [r.column for r in done] == ["area_ha", "fz3_residents"]
     assert done[0].legend.title == "Area (ha)"
+
+
+def test_a_unit_the_label_ends_with_is_not_repeated():
+    from coventry_geo.maps.symbology import column_title
+
+    assert column_title(column_info("imd_score_mean")) == "Mean IMD score"
+    assert column_title(column_info("canopy_pct")) == "Tree canopy cover (%)"

@@ -239,7 +239,7 @@ def test_clicked_ward_shows_headline_indicators_with_units_city_and_rank(page_pa
         assert texts[0].startswith("Composite climate risk (0-1)")  # the indicator shown
         canopy = next(t for t in texts if t.startswith("Tree canopy cover (%)"))
         assert re.search(r"\d%", canopy)
-        assert "City: 11.2%" in canopy
+        assert "City-wide value: 11.2%" in canopy
         assert re.search(r"\d+ of 20", canopy)
         page.select_option("#indicator", "fz3_residents")  # its row comes first
         first = rows.nth(0).inner_text()

@@ -11,6 +11,7 @@ from string import Template
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from coventry_geo.maps._facts import CITY_WIDE
 from coventry_geo.maps._html import escape_html
 from coventry_geo.maps._svg import svg_map
 
@@ -76,14 +77,15 @@ $notice</header>
 <section>
 <h2>Headline indicators</h2>
 <table>
-<thead><tr><th scope="col">Indicator</th><th scope="col">Ward</th><th scope="col">City</th>\
+<thead><tr><th scope="col">Indicator</th><th scope="col">Ward</th><th scope="col">$city_head</th>\
 <th scope="col">Rank of $count</th></tr></thead>
 <tbody>
 $headline</tbody>
 </table>
 <p class="note">Rank 1 is the worst ward (the highest hazard or the least of an asset), or the \
 highest value where an indicator is neither better nor worse; tied wards share a rank. \
-"City total" adds up the wards; "median ward" is given where the city has no value of its own.</p>
+A city-wide value is computed over the whole city; "city total" adds up the wards; \
+"median ward" (the middle ward) is given where the city has no value of its own.</p>
 </section>
 <div class="cols">
 <section><h2>Top planting priorities</h2>$planting</section>
@@ -117,6 +119,7 @@ def profile_html(
         name=e(profile.name),
         code=e(profile.ward_id),
         count=count,
+        city_head=e(CITY_WIDE),
         notice=f'<p class="notice">{e(notice)}</p>\n' if notice else "",
         locator=svg_map(
             profile.locator, width=300, height=260, label=f"{profile.name} in the city"

@@ -33,7 +33,7 @@ from coventry_geo.maps._parallel import run_jobs
 from coventry_geo.maps._svg import SvgShape
 from coventry_geo.maps.classify import NO_DATA_COLOR, format_value
 from coventry_geo.maps.report import mapped_columns
-from coventry_geo.maps.symbology import Symbology, symbolize
+from coventry_geo.maps.symbology import Symbology, column_title, symbolize
 from coventry_geo.styles import HEADLINE, THEMES, map_style
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def ward_profiles(
     for row, ward_id in enumerate(str(i) for i in wards["ward_id"]):
         profile = WardProfile(ward_id, str(wards["ward_name"].iloc[row]), stems[ward_id])
         profile.headline = [
-            (f.column.label + _unit(f.column), f.values[row], f.city_text, f.ranks[row])
+            (column_title(f.column, f.style), f.values[row], f.city_text, f.ranks[row])
             for f in facts
         ]
         profile.locator = _locator(wards, row)
@@ -156,10 +156,6 @@ def ward_profiles(
             profile.cooling = _cooling(evidence, mine)
         profiles.append(profile)
     return profiles
-
-
-def _unit(column: ColumnInfo) -> str:
-    return f" ({column.unit})" if column.unit and column.unit not in ("true/false", "flag") else ""
 
 
 def _small_areas(evidence: Evidence) -> tuple[gpd.GeoDataFrame | None, ColumnInfo | None]:

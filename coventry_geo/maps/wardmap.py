@@ -40,7 +40,7 @@ from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
 from coventry_geo.maps.options import MapOptions
-from coventry_geo.maps.symbology import symbolize
+from coventry_geo.maps.symbology import column_title, symbolize
 from coventry_geo.styles import HEADLINE, THEMES, map_style
 
 if TYPE_CHECKING:
@@ -309,7 +309,7 @@ def _options_html(shown: Sequence[ColumnInfo], default: str) -> str:
             continue
         lines.append(f'<optgroup label="{escape_html(heading)}">')
         for c in group:
-            label = c.label + (f" ({c.unit})" if c.unit and map_style(c).kind != "boolean" else "")
+            label = column_title(c)
             chosen = " selected" if c.name == default else ""
             lines.append(
                 f'<option value="{escape_html(c.name)}"{chosen}>{escape_html(label)}</option>'
