@@ -689,3 +689,18 @@ def test_deficiency_legend_follows_the_standard_not_the_alphabet() -> None:
         crs=27700,
     )
     assert _tier_labels(tiers) == ["2 ha within 300 m", "20 ha within 2 km", "100 ha within 5 km"]
+
+
+def test_layers_sharing_a_role_are_one_entry_of_about_the_data() -> None:
+    from coventry_geo.maps._greenblue_page import PageText, render_page
+
+    credits = [
+        LayerCredit("rivers", "Rivers, canals and water", "Two rivers and a canal", CC0, "2026-01"),
+        LayerCredit("ponds", "Rivers, canals and water", "Ponds and a lake", CC0, ""),
+        LayerCredit("wards", "Ward boundaries", "ONS wards", CC0, "2024"),
+    ]
+    html = render_page(PageText(title="T", summary="S", credits=credits))
+    assert html.count("<dt>Rivers, canals and water</dt>") == 1
+    about = html[html.index('<dl class="gb-data">') : html.index("</dl>")]
+    assert about.count("<dd>") == 3
+    assert "Two rivers and a canal. Data as of January 2026.</dd><dd>Ponds and a lake." in about

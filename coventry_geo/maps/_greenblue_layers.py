@@ -150,7 +150,7 @@ def _greenspace_spec(sites: gpd.GeoDataFrame) -> dict[str, Any]:
         {
             "title": _text(name) if _text(name) != _MISSING else "Unnamed site",
             "rows": [
-                ["Type", _text(kind)],
+                ["Type", colors[_text(kind)][1]],
                 ["Area", format_value(float(area), "ha")],
                 ["Access", _text(acc)],
             ],

@@ -184,10 +184,17 @@ def _statements_html(statements: Sequence[str]) -> str:
 
 def _about(text: PageText) -> str:
     notes = "".join(f'<p class="gb-small">{escape_html(a)}</p>' for a in text.attribution if a)
+    by_role: dict[str, list[LayerCredit]] = {}
+    for credit in text.credits:  # two water layers are one entry, "Rivers, canals and water"
+        by_role.setdefault(credit.role, []).append(credit)
     layers = "".join(
-        f"<dt>{escape_html(c.role)}</dt><dd>{escape_html(_sentence(c.title))} "
-        f"{'Data as of ' + date_text(c.date) if c.date else 'Date of the data not given'}.</dd>"
-        for c in text.credits
+        f"<dt>{escape_html(role)}</dt>"
+        + "".join(
+            f"<dd>{escape_html(_sentence(c.title))} "
+            f"{'Data as of ' + date_text(c.date) if c.date else 'Date of the data not given'}.</dd>"
+            for c in credits
+        )
+        for role, credits in by_role.items()
     )
     updated = (
         f'<p class="gb-small">Map last updated {date_text(text.updated.isoformat())}.</p>'
