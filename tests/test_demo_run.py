@@ -73,9 +73,11 @@ def test_published_outputs_are_in_place(demo_run):
 def test_demo_maps_credit_only_the_synthetic_layers_and_say_so(demo_run):
     page = (demo_run.out_dir / "wards_map.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in page
-    assert "synthetic (coventry_geo.demo, seed 2026) (CC0 (synthetic))" in page
+    assert "synthetic (coventry_geo.demo, seed 2026), January 2026 (CC0 (synthetic))" in page
     assert page.count("CC0 (synthetic)") == 1  # each source once, not once per layer
     assert (demo_run.out_dir / "wards_map.html").stat().st_size < 400_000
+    site = (demo_run.out_dir / "greenblue" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<p class="gb-notice" role="note">SYNTHETIC DATA: [^<]+</p></header>', site)
 
 
 @pytest.mark.browser

@@ -704,3 +704,46 @@ def test_layers_sharing_a_role_are_one_entry_of_about_the_data() -> None:
     about = html[html.index('<dl class="gb-data">') : html.index("</dl>")]
     assert about.count("<dd>") == 3
     assert "Two rivers and a canal. Data as of January 2026.</dd><dd>Ponds and a lake." in about
+
+
+def test_download_readme_gives_the_release_date_and_each_layers_date(published, tmp_path) -> None:
+    site = build_greenblue_site(tmp_path / "site", **published).parent
+    readme = (site / "download" / "README.txt").read_text(encoding="utf-8").splitlines()
+    assert readme[1] == "Released 3 February 2026, by the run that built the map."
+    assert "  Green spaces: OS Open Greenspace (data as of May 2024)" in readme
+    assert "  Ward boundaries: ONS wards (date of the data not given)" in readme
+    assert not any(line.startswith("Data as of") for line in readme)  # the run is not the data
+
+
+def test_a_notice_is_a_banner_under_the_title(published, tmp_path) -> None:
+    notice = "SYNTHETIC DATA: an invented city <not real>"
+    html = build_greenblue_site(tmp_path / "site", **published, notice=notice).read_text("utf-8")
+    header = html[html.index('<header class="gb-header">') : html.index("</header>")]
+    assert (
+        '<p class="gb-notice" role="note">SYNTHETIC DATA: an invented city &lt;not real&gt;</p>'
+        in header
+    )
+    plain = build_greenblue_site(tmp_path / "site", **published).read_text("utf-8")
+    assert "gb-notice" not in plain
+
+
+def test_overlapping_deficiency_tiers_each_stay_visible() -> None:
+    from coventry_geo.maps._greenblue_layers import _deficiency_spec
+
+    # the nearest tier's area is the middle-sized one: order by area, not by tier
+    tiers = gpd.GeoDataFrame(
+        {"tier": ["near", "mid", "far"], "max_distance_m": [300.0, 2000.0, 5000.0]},
+        geometry=[
+            shapely.box(0, 0, 0.2, 0.2),
+            shapely.box(0, 0, 0.3, 0.3),
+            shapely.box(0, 0, 0.1, 0.1),
+        ],
+        crs=4326,
+    )
+    spec = _deficiency_spec(tiers)
+    drawn = [f["properties"] for f in spec["data"]["features"]]
+    assert [p["rows"][0][1] for p in drawn] == ["mid", "near", "far"]  # largest at the bottom
+    assert all(p["stroke"] == p["fill"] for p in drawn)  # each outlined in its own colour
+    assert len({p["stroke"] for p in drawn}) == 3
+    assert spec["style"]["fillOpacity"] <= 0.2  # three stacked fills still show the map
+    assert "dashArray" not in spec["style"]

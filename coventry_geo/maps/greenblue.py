@@ -85,6 +85,7 @@ def build_greenblue_site(
     publisher: SiteSpec | None = None,
     credits: Sequence[LayerCredit] = (),
     updated: dt.date | None = None,
+    notice: str = "",
 ) -> Path:
     """Write the green-and-blue map as a static site folder.
 
@@ -141,6 +142,8 @@ def build_greenblue_site(
         and builds its licence line from them.
     updated : datetime.date, optional
         Date of the release, shown as "Last updated" (the run's date in a pipeline run).
+    notice : str
+        A banner under the title on every screen size, e.g. that the data are synthetic.
 
     Returns
     -------
@@ -187,12 +190,13 @@ def build_greenblue_site(
             logo=_copy_logo(publisher, build),
             postcodes=_write_postcodes(postcodes, wards, build),
             examples=_examples(sites, postcodes),
+            notice=notice,
         )
         if database is not None and updated is not None:
             pixel = _pixel_m(canopy_path)
             downloads = write_downloads(
                 database, build, title=title, statements=statements, updated=updated,
-                canopy_pixel_m=pixel,
+                canopy_pixel_m=pixel, credits=credits,
             )  # fmt: skip
             text = PageText(**{**text.__dict__, "downloads": downloads})
         _write_site(build, specs, frames, text, tiles=tiles, map_lines=_map_lines(text))

@@ -540,6 +540,7 @@ def _write_greenblue_site(
         publisher=site,
         credits=[layer_credit(study.spec(n)) for n in _site_layers(study)],
         updated=updated,
+        notice=_notice(study) or "",
     )
     return sorted(p for p in index.parent.rglob("*") if p.is_file())
 
