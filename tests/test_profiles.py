@@ -150,3 +150,27 @@ def test_profile_prints_on_one_page_without_problems(evidence, tmp_path) -> None
         pdf = page.pdf(prefer_css_page_size=True)
         assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
         assert record.problems() == []
+
+
+@pytest.mark.browser
+@requires_chromium
+@pytest.mark.parametrize("page_name", ["W2.html", "index.html"])
+def test_profile_pages_have_landmarks_axe_accepts(evidence, tmp_path, page_name) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs axe (dev)")
+    write_ward_profiles(
+        evidence,
+        tmp_path / "profiles",
+        title="Test",
+        credits=Credits(study="Study line"),
+        options=MapOptions(processes=1),
+        notice="SYNTHETIC DATA",
+    )
+    with open_page(tmp_path / "profiles" / page_name, wait_rendered=False) as (page, record):
+        assert page.locator("main").count() == 1
+        assert page.locator("nav a").count() >= 1
+        violations = axe.Axe().run(page).response["violations"]
+        landmarks = [
+            v["id"] for v in violations if v["id"].startswith("landmark") or v["id"] == "region"
+        ]
+        assert landmarks == []
+        assert record.problems() == []

@@ -42,6 +42,7 @@ thead th { border-bottom: 1px solid #888; }
 td.num, td:first-child { white-space: nowrap; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 .note, footer { font-size: 11px; color: #444; }
+footer .nav { margin: 4px 0; }
 footer { margin-top: 10px; border-top: 1px solid #ccc; padding-top: 4px; }
 @page { size: A4 portrait; margin: 9mm; }
 @media print {
@@ -70,6 +71,7 @@ _PAGE = Template("""<!DOCTYPE html>
 <h1>$name</h1>
 <p class="code">Ward code $code · one of $count wards</p>
 $notice</header>
+<main>
 <div class="maps">
 <figure>$locator<figcaption>Where the ward is in the city.</figcaption></figure>
 <figure>$areas<figcaption>$areas_caption</figcaption>$area_legend</figure>
@@ -92,10 +94,11 @@ A city-wide value is computed over the whole city; "city total" adds up the ward
 <section><h2>Top cooling priorities</h2>$cooling</section>
 </div>
 <section><h2>Double-jeopardy small areas</h2>$dj</section>
+</main>
 <footer>
 <p>$credits</p>
-<p class="nav"><a href="index.html">All ward profiles</a> · <a href="$map_href">Ward map</a> · \
-<a href="$pdf">This profile as PDF</a></p>
+<nav class="nav" aria-label="Ward profiles"><a href="index.html">All ward profiles</a> · \
+<a href="$map_href">Ward map</a> · <a href="$pdf">This profile as PDF</a></nav>
 </footer>
 </body>
 </html>
@@ -199,14 +202,19 @@ _INDEX = Template("""<!DOCTYPE html>
 <style>$style</style>
 </head>
 <body>
+<header>
 <h1>Ward profiles</h1>
-<p class="kicker">$title · $count wards · <a href="../wards_map.html">Ward map</a></p>
-$notice<table>
+<nav class="kicker" aria-label="Maps">$title · $count wards · \
+<a href="../wards_map.html">Ward map</a></nav>
+$notice</header>
+<main>
+<table>
 <thead><tr><th scope="col">Ward</th><th scope="col">Code</th>$first_head\
 <th scope="col">Printable page</th></tr></thead>
 <tbody>
 $rows</tbody>
 </table>
+</main>
 </body>
 </html>
 """)
