@@ -557,7 +557,13 @@ def test_phone_layout_is_a_map_with_a_bottom_sheet(published, tmp_path) -> None:
         assert popup is not None
         assert popup["x"] >= 0
         assert popup["x"] + popup["width"] <= PHONE[0]
+        assert popup["width"] <= 0.65 * PHONE[0]  # compact: most of the map stays in view
+        assert popup["height"] <= 0.3 * page.locator("#map").bounding_box()["height"]
         screenshot(page, "greenblue_phone_chosen")
+        close = page.locator(".leaflet-popup-close-button").bounding_box()
+        assert min(close["width"], close["height"]) >= 30  # a button a thumb can hit
+        page.locator(".leaflet-popup-close-button").click()
+        page.locator(".leaflet-popup").wait_for(state="detached", timeout=5000)  # dismissed
         assert record.problems() == []
 
 
