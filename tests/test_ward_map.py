@@ -269,3 +269,20 @@ def test_unregistered_default_is_refused() -> None:
     ):
         map_options({"default": "canopy_pc"})
     assert column_info("canopy_pct").unit == "%"
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_ward_names_appear_once_zoomed_in(page_path, wards) -> None:
+    with open_page(page_path, viewport=(1280, 800)) as (page, record):
+        assert page.locator(".wm-label").count() == 0  # the whole city: the colours first
+        page.click(".leaflet-control-zoom-in")
+        page.wait_for_selector(".wm-label")
+        names = sorted(page.locator(".wm-label").all_inner_texts())
+        assert names == sorted(wards["ward_name"])
+        box = page.locator("#map").bounding_box()
+        label = page.locator(".wm-label").first.bounding_box()
+        assert label["height"] < 0.1 * box["height"]  # a label, not a panel over the map
+        page.click(".leaflet-control-zoom-out")
+        page.wait_for_selector(".wm-label", state="detached")
+        assert record.problems() == []

@@ -8,6 +8,8 @@ Leaflet, no CDN, no basemap unless one is named) with:
 - the legend of the indicator shown (title with unit, classes, classification
   method), beside the map, never under a control;
 - a hover tooltip that floats above everything (ward, value, rank of N, city);
+- ward names on the map once it is zoomed in a step from the whole city (each at
+  its polygon's pole of inaccessibility, so inside even a U-shaped ward);
 - a ward search by name; clicking a ward (or choosing it in the search) shows
   its headline indicators with units, the city reference and its rank, and a
   link to its profile;
@@ -39,6 +41,7 @@ from coventry_geo.maps._assets import (
 from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
+from coventry_geo.maps._labels import label_points
 from coventry_geo.maps.options import MapOptions
 from coventry_geo.maps.symbology import column_title, symbolize
 from coventry_geo.styles import HEADLINE, THEMES, map_style
@@ -138,9 +141,10 @@ def ward_map_html(
     display = display_wards(wards, [c.name for c in shown], tolerance_m=options.simplify_m)
     ids = [str(i) for i in display["ward_id"]]
     links = profile_links or {}
+    at = label_points(display.geometry.to_numpy()).round(5)
     props = [
-        {"id": i, "name": str(n), "profile": links.get(i)}
-        for i, n in zip(ids, display["ward_name"], strict=True)
+        {"id": i, "name": str(n), "profile": links.get(i), "at": [lat, lon]}
+        for i, n, (lon, lat) in zip(ids, display["ward_name"], at.tolist(), strict=True)
     ]
     indicators = [_indicator(display, c, city_values or {}, options) for c in shown]
     bounds = display.total_bounds
