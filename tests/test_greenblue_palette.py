@@ -114,7 +114,7 @@ def test_greens_for_green_space_and_blues_for_water() -> None:
 
 def test_types_match_ignoring_case_and_unknown_types_share_other() -> None:
     colours = greenspace_colours(["PUBLIC PARK OR GARDEN", "Village green", "Verge"])
-    assert colours["PUBLIC PARK OR GARDEN"] == ("#339977", "Public Park Or Garden")
+    assert colours["PUBLIC PARK OR GARDEN"] == ("#339977", "Public park or garden")
     assert colours["Village green"] == (OTHER_GREEN, "Other green space: Verge, Village green")
     assert greenspace_colours(["Verge"])["Verge"] == (OTHER_GREEN, "Verge")
     assert blue_colours(["water_body", "reservoir"]) == {

@@ -584,7 +584,7 @@ def test_postcode_search_lists_the_nearest_green_spaces(published, tmp_path) -> 
         assert "Nearest green spaces to ZZ1 1AA" in page.inner_text("#search-status")
         nearest = page.locator("#search-results button").all_inner_texts()
         # ZZ1 1AA is 100 m north of Memorial Park's edge and 900 m from the next site
-        assert nearest[0] == "Memorial Park (Public Park Or Garden), 100 m"
+        assert nearest[0] == "Memorial Park (Public park or garden), 100 m"
         assert nearest[1].startswith(f"{XSS_IMG} (")
         assert nearest[1].endswith(", 900 m")
         assert record.problems() == []
