@@ -242,6 +242,7 @@ class Study:
         """Return a vector layer, validated and in the analysis CRS (loaded once)."""
         if name not in self._vectors:
             spec = self.spec(name)
+            self._check_read_as(spec, raster=False)
             gdf = read_vector_layer(spec, crs=self.crs)
             self._check_overlap(spec, tuple(gdf.total_bounds), gdf)
             self._vectors[name] = gdf
@@ -251,11 +252,25 @@ class Study:
         """Return a raster layer's description, validated (opened once)."""
         if name not in self._rasters:
             spec = self.spec(name)
+            self._check_read_as(spec, raster=True)
             layer = open_raster_layer(spec)
             bounds = _bounds_in(layer.bounds, layer.crs, self.crs)
             self._check_overlap(spec, bounds, None)
             self._rasters[name] = layer
         return self._rasters[name]
+
+    def _check_read_as(self, spec: LayerSpec, *, raster: bool) -> None:
+        """Refuse to read a vector layer as a raster, or a raster as a vector, naming the call."""
+        if self.is_raster(spec.name) == raster:
+            return
+        actual, other = ("vector", "raster") if raster else ("raster", "vector")
+        raise LayerSchemaError(
+            spec.name,
+            spec.path,
+            f"layer '{spec.name}' (kind '{spec.kind}') is a {actual} layer, not a {other} one.",
+            f"use study.{actual}('{spec.name}'), or study.load('{spec.name}'), which reads "
+            "either kind.",
+        )
 
     def load(self, name: str) -> gpd.GeoDataFrame | RasterLayer:
         """Return a layer, as a GeoDataFrame or a RasterLayer according to its kind."""

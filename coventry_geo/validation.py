@@ -8,8 +8,10 @@ the ward area its extent covers, and the messages.
 
 from __future__ import annotations
 
+import html
 import logging
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from coventry_geo.study import Study
 __all__ = ["LayerCheck", "ValidationReport", "validate_study"]
 
 logger = logging.getLogger(__name__)
+
+_STATUSES = ("ok", "warning", "missing", "error")
 
 
 @dataclass
@@ -64,6 +68,26 @@ class ValidationReport:
     def ok(self) -> bool:
         """True when no layer has an error (warnings allowed)."""
         return all(c.status != "error" for c in self.checks)
+
+    def summary(self) -> str:
+        """One line: the study, whether it may run, and how many layers have each status."""
+        counts = Counter(c.status for c in self.checks)
+        statuses = ", ".join(f"{counts[s]} {s}" for s in _STATUSES if counts[s])
+        verdict = "ok" if self.ok else "errors to fix"
+        return f"Validation of {self.study!r}: {verdict} ({statuses})"
+
+    def __repr__(self) -> str:
+        """Return the summary, a table of the layers and every message (readable in a notebook)."""
+        table = self.to_frame().drop(columns="messages").fillna("").to_string(index=False)
+        messages = [f"- {c.layer} [{c.status}]: {m}" for c in self.checks for m in c.messages]
+        return "\n".join([self.summary(), table, *messages])
+
+    def _repr_html_(self) -> str:
+        """Return the summary and the table as HTML, for Jupyter."""
+        frame = self.to_frame().fillna("")
+        return f"<p><strong>{html.escape(self.summary())}</strong></p>" + frame.to_html(
+            index=False, escape=True
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the report as a table (one row per layer)."""

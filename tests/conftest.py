@@ -181,6 +181,7 @@ def shared_data() -> Path:
     """The real Coventry data beside the repo; skip with a reason when absent."""
     if not SHARED_DATA.is_dir():
         pytest.skip(
-            f"real Coventry data not found at {SHARED_DATA} (../shared is beside the repo in CI)"
+            f"real Coventry data not found at {SHARED_DATA} (../shared is beside the repo in CI; "
+            "set COVENTRY_GEO_DIR_SHARED to the folder holding it, e.g. from a git worktree)"
         )
     return SHARED_DATA

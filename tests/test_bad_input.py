@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -230,3 +231,7 @@ def test_other_kinds_keep_the_repair_with_one_warning(tiny_study, tmp_path):
     result = run_cli("run", tiny_study(layers={"flood": flood}), cwd=tmp_path)
     assert_ok(result)
     assert result.stderr.count("InvalidGeometryWarning") == 1
+    # shown like the toolkit's own lines, under the module that warned (not "py.warnings")
+    line = next(li for li in result.stderr.splitlines() if "InvalidGeometryWarning" in li)
+    assert re.match(r"WARNING coventry_geo(\.\w+)*: InvalidGeometryWarning: layer .flood.", line)
+    assert "py.warnings" not in result.stderr

@@ -13,6 +13,7 @@ from coventry_geo.indicators.green_blue import ASSET_COLUMNS, LINE_LAYER, POLYGO
 from coventry_geo.run.provenance import RUN_ID_KEY
 from coventry_geo.styles import HEADLINE
 from tests.browser import open_page, requires_chromium
+from tests.cli import assert_ok, run_cli, snapshot
 
 
 def test_every_family_is_computed(demo_run):
@@ -84,9 +85,11 @@ def test_published_outputs_are_in_place(demo_run):
 def test_demo_maps_credit_only_the_synthetic_layers_and_say_so(demo_run):
     page = (demo_run.out_dir / "wards_map.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in page
-    assert "synthetic (coventry_geo.demo, seed 2026) (CC0 (synthetic))" in page
+    assert "synthetic (coventry_geo.demo, seed 2026), January 2026 (CC0 (synthetic))" in page
     assert page.count("CC0 (synthetic)") == 1  # each source once, not once per layer
     assert (demo_run.out_dir / "wards_map.html").stat().st_size < 400_000
+    site = (demo_run.out_dir / "greenblue" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<p class="gb-notice" role="note">SYNTHETIC DATA: [^<]+</p></header>', site)
 
 
 @pytest.mark.browser
@@ -116,3 +119,12 @@ def test_equity_uses_ratio_scale_indicators_with_sii_and_rii(demo_run):
         erreygers = 4 * mean / 100 * row["concentration_index"]
         assert row["erreygers_index"] == pytest.approx(erreygers, abs=2e-3), name
     assert equity.loc["hotspot_area_pct", "sii"] < 0  # hot spots among the more deprived
+
+
+def test_demo_rerun_says_nothing_was_rewritten(demo_manifest, demo_run):
+    before = snapshot(demo_run.out_dir)
+    done = run_cli("demo", "--layers", demo_manifest.parent, "--out", demo_run.out_dir)
+    assert_ok(done)
+    assert "Up to date: nothing was rewritten" in done.stdout
+    assert "wrote" not in done.stdout.lower()
+    assert snapshot(demo_run.out_dir) == before

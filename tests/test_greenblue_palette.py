@@ -114,7 +114,7 @@ def test_greens_for_green_space_and_blues_for_water() -> None:
 
 def test_types_match_ignoring_case_and_unknown_types_share_other() -> None:
     colours = greenspace_colours(["PUBLIC PARK OR GARDEN", "Village green", "Verge"])
-    assert colours["PUBLIC PARK OR GARDEN"] == ("#339977", "Public Park Or Garden")
+    assert colours["PUBLIC PARK OR GARDEN"] == ("#339977", "Public park or garden")
     assert colours["Village green"] == (OTHER_GREEN, "Other green space: Verge, Village green")
     assert greenspace_colours(["Verge"])["Verge"] == (OTHER_GREEN, "Verge")
     assert blue_colours(["water_body", "reservoir"]) == {
@@ -129,3 +129,11 @@ def test_docs_list_every_colour() -> None:
     expected = {**GREENSPACE_COLOURS, "Other green space": OTHER_GREEN}
     expected |= {BLUE_LABELS[k]: v for k, v in BLUE_COLOURS.items()} | {"Other water": OTHER_WATER}
     assert rows == expected
+
+
+def test_legend_labels_are_in_sentence_case():
+    labels = [label for _, label in greenspace_colours(GREENSPACE_COLOURS).values()]
+    assert "Public park or garden" in labels
+    assert "Allotments or community growing spaces" in labels
+    assert all(label[1:] == label[1:].lower() for label in labels), labels
+    assert greenspace_colours(["Village green"])["Village green"][1] == "Village green"

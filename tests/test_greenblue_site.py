@@ -241,6 +241,9 @@ def test_foreign_folder_is_not_replaced(layers, tmp_path) -> None:
     with pytest.raises(OutputError, match="already holds files not written by coventry_geo"):
         build_greenblue_site(tmp_path / "site", **layers)
     assert (tmp_path / "site" / "report.docx").read_text() == "keep me"
+    (tmp_path / "site-site").mkdir()  # the first suggestion is taken: the next free one
+    with pytest.raises(OutputError, match=f"e.g. {tmp_path / 'site-site-2'}"):
+        build_greenblue_site(tmp_path / "site", **layers)
 
 
 def test_missing_site_type_is_named(layers, tmp_path) -> None:
@@ -554,7 +557,13 @@ def test_phone_layout_is_a_map_with_a_bottom_sheet(published, tmp_path) -> None:
         assert popup is not None
         assert popup["x"] >= 0
         assert popup["x"] + popup["width"] <= PHONE[0]
+        assert popup["width"] <= 0.65 * PHONE[0]  # compact: most of the map stays in view
+        assert popup["height"] <= 0.3 * page.locator("#map").bounding_box()["height"]
         screenshot(page, "greenblue_phone_chosen")
+        close = page.locator(".leaflet-popup-close-button").bounding_box()
+        assert min(close["width"], close["height"]) >= 30  # a button a thumb can hit
+        page.locator(".leaflet-popup-close-button").click()
+        page.locator(".leaflet-popup").wait_for(state="detached", timeout=5000)  # dismissed
         assert record.problems() == []
 
 
@@ -575,7 +584,7 @@ def test_postcode_search_lists_the_nearest_green_spaces(published, tmp_path) -> 
         assert "Nearest green spaces to ZZ1 1AA" in page.inner_text("#search-status")
         nearest = page.locator("#search-results button").all_inner_texts()
         # ZZ1 1AA is 100 m north of Memorial Park's edge and 900 m from the next site
-        assert nearest[0] == "Memorial Park (Public Park Or Garden), 100 m"
+        assert nearest[0] == "Memorial Park (Public park or garden), 100 m"
         assert nearest[1].startswith(f"{XSS_IMG} (")
         assert nearest[1].endswith(", 900 m")
         assert record.problems() == []
@@ -686,3 +695,61 @@ def test_deficiency_legend_follows_the_standard_not_the_alphabet() -> None:
         crs=27700,
     )
     assert _tier_labels(tiers) == ["2 ha within 300 m", "20 ha within 2 km", "100 ha within 5 km"]
+
+
+def test_layers_sharing_a_role_are_one_entry_of_about_the_data() -> None:
+    from coventry_geo.maps._greenblue_page import PageText, render_page
+
+    credits = [
+        LayerCredit("rivers", "Rivers, canals and water", "Two rivers and a canal", CC0, "2026-01"),
+        LayerCredit("ponds", "Rivers, canals and water", "Ponds and a lake", CC0, ""),
+        LayerCredit("wards", "Ward boundaries", "ONS wards", CC0, "2024"),
+    ]
+    html = render_page(PageText(title="T", summary="S", credits=credits))
+    assert html.count("<dt>Rivers, canals and water</dt>") == 1
+    about = html[html.index('<dl class="gb-data">') : html.index("</dl>")]
+    assert about.count("<dd>") == 3
+    assert "Two rivers and a canal. Data as of January 2026.</dd><dd>Ponds and a lake." in about
+
+
+def test_download_readme_gives_the_release_date_and_each_layers_date(published, tmp_path) -> None:
+    site = build_greenblue_site(tmp_path / "site", **published).parent
+    readme = (site / "download" / "README.txt").read_text(encoding="utf-8").splitlines()
+    assert readme[1] == "Released 3 February 2026, by the run that built the map."
+    assert "  Green spaces: OS Open Greenspace (data as of May 2024)" in readme
+    assert "  Ward boundaries: ONS wards (date of the data not given)" in readme
+    assert not any(line.startswith("Data as of") for line in readme)  # the run is not the data
+
+
+def test_a_notice_is_a_banner_under_the_title(published, tmp_path) -> None:
+    notice = "SYNTHETIC DATA: an invented city <not real>"
+    html = build_greenblue_site(tmp_path / "site", **published, notice=notice).read_text("utf-8")
+    header = html[html.index('<header class="gb-header">') : html.index("</header>")]
+    assert (
+        '<p class="gb-notice" role="note">SYNTHETIC DATA: an invented city &lt;not real&gt;</p>'
+        in header
+    )
+    plain = build_greenblue_site(tmp_path / "site", **published).read_text("utf-8")
+    assert "gb-notice" not in plain
+
+
+def test_overlapping_deficiency_tiers_each_stay_visible() -> None:
+    from coventry_geo.maps._greenblue_layers import _deficiency_spec
+
+    # the nearest tier's area is the middle-sized one: order by area, not by tier
+    tiers = gpd.GeoDataFrame(
+        {"tier": ["near", "mid", "far"], "max_distance_m": [300.0, 2000.0, 5000.0]},
+        geometry=[
+            shapely.box(0, 0, 0.2, 0.2),
+            shapely.box(0, 0, 0.3, 0.3),
+            shapely.box(0, 0, 0.1, 0.1),
+        ],
+        crs=4326,
+    )
+    spec = _deficiency_spec(tiers)
+    drawn = [f["properties"] for f in spec["data"]["features"]]
+    assert [p["rows"][0][1] for p in drawn] == ["mid", "near", "far"]  # largest at the bottom
+    assert all(p["stroke"] == p["fill"] for p in drawn)  # each outlined in its own colour
+    assert len({p["stroke"] for p in drawn}) == 3
+    assert spec["style"]["fillOpacity"] <= 0.2  # three stacked fills still show the map
+    assert "dashArray" not in spec["style"]

@@ -365,3 +365,15 @@ def test_network_of_polygons_is_an_error(two_ha_site):
         residence_access(
             points([(0, 0)]), two_ha_site, standard="angst_2010", coverage=WORLD, network=bad
         )
+
+
+def test_labels_of_every_and_no_tier_name_the_standard_in_its_own_spelling():
+    labels = {
+        name: column_info(f"pct_residents_meeting_{name}").label
+        for name in ("angst_all", "angst_none", "gi_none")
+    }
+    assert labels == {
+        "angst_all": "Residents meeting every ANGSt tier",
+        "angst_none": "Residents with no ANGSt tier met",
+        "gi_none": "Residents with no GI tier met",
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coventry_geo.run.folders import MARKER, foreign_entries, remove_owned, write_marker
+from coventry_geo.errors import OutputError
+from coventry_geo.run.folders import (
+    MARKER,
+    check_replaceable,
+    foreign_entries,
+    remove_owned,
+    write_marker,
+)
 from coventry_geo.run.outputs import staged_output_dir
 from tests.cli import assert_ok, assert_refused, run_cli, snapshot
 
@@ -331,3 +339,18 @@ def test_a_folder_holding_only_file_browser_clutter_counts_as_empty(tiny_study, 
     (tmp_path / "fresh" / ".DS_Store").write_bytes(b"\0")
     assert_ok(run_cli("run", manifest, "--out", tmp_path / "fresh", cwd=tmp_path))
     assert (tmp_path / "fresh" / MARKER).is_file()
+
+
+@pytest.mark.parametrize("taken", [0, 2])
+def test_a_refused_folder_message_suggests_a_new_folder_beside_it(tmp_path, taken):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "budget.xlsx").write_text("mine")
+    for name in ["reports-tiny", *(f"reports-tiny-{n}" for n in range(2, taken + 1))][:taken]:
+        (tmp_path / name).mkdir()
+    with pytest.raises(OutputError) as caught:
+        check_replaceable(out, study_code="tiny")
+    suggested = re.search(r"--out (\S+?)\.?$", str(caught.value)).group(1)
+    assert Path(suggested).parent == tmp_path
+    assert not Path(suggested).exists()
+    assert Path(suggested).name == ("reports-tiny" if taken == 0 else f"reports-tiny-{taken + 1}")

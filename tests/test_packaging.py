@@ -114,3 +114,27 @@ def test_the_demo_needs_no_extra(tmp_path):
     for module in ("distributed", "dask", "xarray"):
         result = _without(module, code, cwd=tmp_path)
         assert result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_the_package_namespace_holds_only_its_own_names(installed):
+    # In a source tree that is not installed, importlib.metadata raises PackageNotFoundError:
+    # that must give "0+unknown" without leaving importlib's names in the package.
+    pretend = (
+        ""
+        if installed
+        else "import importlib.metadata as m\n"
+        "def missing(name):\n    raise m.PackageNotFoundError(name)\n"
+        "m.version = missing\n"
+    )
+    code = (
+        f"{pretend}import coventry_geo as cg\n"
+        "print(cg.__version__)\n"
+        "print(sorted(n for n in vars(cg) if n in ('version', 'PackageNotFoundError')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    version, leaked = done.stdout.splitlines()
+    assert leaked == "[]"
+    assert (version == "0+unknown") is not installed

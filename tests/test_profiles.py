@@ -91,6 +91,7 @@ def test_each_profile_has_its_own_areas_and_priorities(evidence) -> None:
     canopy = west.headline[2]
     assert canopy == ("Tree canopy cover (%)", "8%", "11%", "1 of 2")  # less canopy: worse
     assert west.headline[1][2] == "120 persons (city total)"
+    assert west.headline[0][2] == "0.085 (median ward)"  # no city-wide value: labelled so
     assert west.double_jeopardy == [("Area 2", "flood, trees")]
     assert east.double_jeopardy == [("Area 7", "flood")]
     assert [row[:2] for row in west.planting] == [("2", "Area 1"), ("4", "Area 0")]
@@ -119,6 +120,7 @@ def test_written_profiles_escape_names_and_link_each_other(evidence, tmp_path) -
     east = (tmp_path / "profiles" / "W2.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in east
     assert "Study line · Ward boundaries (OGL)" in east
+    assert '<th scope="col">City-wide value</th>' in east
     assert 'href="../wards_map.html#indicator=risk_index&amp;ward=W2"' in east
     pdf = (tmp_path / "profiles" / "W1.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
@@ -147,4 +149,28 @@ def test_profile_prints_on_one_page_without_problems(evidence, tmp_path) -> None
         assert page.locator("h1").inner_text() == XSS
         pdf = page.pdf(prefer_css_page_size=True)
         assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+        assert record.problems() == []
+
+
+@pytest.mark.browser
+@requires_chromium
+@pytest.mark.parametrize("page_name", ["W2.html", "index.html"])
+def test_profile_pages_have_landmarks_axe_accepts(evidence, tmp_path, page_name) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs axe (dev)")
+    write_ward_profiles(
+        evidence,
+        tmp_path / "profiles",
+        title="Test",
+        credits=Credits(study="Study line"),
+        options=MapOptions(processes=1),
+        notice="SYNTHETIC DATA",
+    )
+    with open_page(tmp_path / "profiles" / page_name, wait_rendered=False) as (page, record):
+        assert page.locator("main").count() == 1
+        assert page.locator("nav a").count() >= 1
+        violations = axe.Axe().run(page).response["violations"]
+        landmarks = [
+            v["id"] for v in violations if v["id"].startswith("landmark") or v["id"] == "region"
+        ]
+        assert landmarks == []
         assert record.problems() == []

@@ -318,3 +318,24 @@ def test_report_all_maps_every_column_once_even_the_ward_area(grid, tmp_path) ->
     )  # fmt: skip
     assert [r.column for r in done] == ["area_ha", "fz3_residents"]
     assert done[0].legend.title == "Area (ha)"
+
+
+def test_a_unit_the_label_ends_with_is_not_repeated():
+    from coventry_geo.maps.symbology import column_title
+
+    assert column_title(column_info("imd_score_mean")) == "Mean IMD score"
+    assert column_title(column_info("canopy_pct")) == "Tree canopy cover (%)"
+
+
+def test_ward_boundaries_are_credited_with_their_vintage(tiny_study) -> None:
+    from types import SimpleNamespace
+
+    from coventry_geo.maps.credits import map_credits
+
+    fields = {"ward_id": "WD_CODE", "ward_name": "WD_NAME"}
+    wards = {"kind": "wards", "path": "wards.gpkg", "fields": fields, "date": "2013-12",
+             "source": "https://geoportal.example/", "description": "ONS Wards (BGC)",
+             "licence": "OGL"}  # fmt: skip
+    study = open_study(tiny_study(layers={"wards": wards}))
+    credits = map_credits(study, SimpleNamespace(steps=[]))
+    assert credits.base == ("ONS Wards (BGC), December 2013 (OGL)",)

@@ -334,3 +334,50 @@ def test_layer_errors_survive_pickling():
     assert type(copy) is errors.LayerCRSError
     assert str(copy) == str(error)
     assert copy.layer == "heat"
+
+
+def test_missing_file_in_a_data_folder_names_its_variable(tiny_study, tmp_path, monkeypatch):
+    monkeypatch.delenv("COVENTRY_GEO_DIR_SHARED", raising=False)
+    manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "${shared}/heat.tif"}})
+    manifest.write_text(manifest.read_text() + '\n[study.data_dirs]\nshared = "no-such-folder"\n')
+    _assert_bad(
+        invoke("validate", str(manifest)),
+        "layer 'heat'",
+        "does not exist",
+        "${shared} folder",
+        "set COVENTRY_GEO_DIR_SHARED",
+    )
+
+
+def test_report_reads_well_in_a_notebook(tiny_study):
+    manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "nope.tif"}})
+    report = validate_study(open_study(manifest))
+    text = repr(report)
+    first, *rest = text.splitlines()
+    assert first == f"Validation of {report.study!r}: errors to fix (2 ok, 1 error)"
+    assert any(line.split()[:3] == ["heat", "heat", "error"] for line in rest)
+    assert any(line.startswith("- heat [error]: ") and "nope.tif" in line for line in rest)
+    assert "LayerCheck(" not in text
+    html = report._repr_html_()
+    assert html.startswith("<p><strong>Validation of &#x27;")
+    assert html.count("<tr") == 1 + len(report.checks)  # the header row and one per layer
+
+
+def test_open_study_on_a_data_file_asks_for_a_manifest(tiny_study):
+    wards = tiny_study().parent / "wards.gpkg"
+    with pytest.raises(errors.ManifestError) as caught:
+        open_study(wards)
+    message = str(caught.value)
+    assert "not a layer manifest" in message
+    assert "[layers.wards]" in message
+    assert 'path = "wards.gpkg"' in message
+    assert "not valid TOML" not in message
+
+
+def test_reading_a_layer_as_the_other_kind_names_the_right_call(tiny_study):
+    study = open_study(tiny_study())
+    with pytest.raises(errors.LayerSchemaError, match=r"vector layer.*study\.vector\('wards'\)"):
+        study.raster("wards")
+    with pytest.raises(errors.LayerSchemaError, match=r"raster layer.*study\.raster\('heat'\)"):
+        study.vector("heat")
+    assert study.load("heat").width == 200

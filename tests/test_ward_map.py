@@ -239,7 +239,7 @@ def test_clicked_ward_shows_headline_indicators_with_units_city_and_rank(page_pa
         assert texts[0].startswith("Composite climate risk (0-1)")  # the indicator shown
         canopy = next(t for t in texts if t.startswith("Tree canopy cover (%)"))
         assert re.search(r"\d%", canopy)
-        assert "City: 11.2%" in canopy
+        assert "City-wide value: 11.2%" in canopy
         assert re.search(r"\d+ of 20", canopy)
         page.select_option("#indicator", "fz3_residents")  # its row comes first
         first = rows.nth(0).inner_text()
@@ -304,4 +304,21 @@ def test_phone_sheet_leaves_the_chosen_ward_and_the_legend_in_view(page_path, wa
         screenshot(page, f"ward_map_phone_{ward}")
         page.click("#details .wm-close")
         assert page.evaluate("document.body.style.paddingBottom") == ""
+        assert record.problems() == []
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_ward_names_appear_once_zoomed_in(page_path, wards) -> None:
+    with open_page(page_path, viewport=(1280, 800)) as (page, record):
+        assert page.locator(".wm-label").count() == 0  # the whole city: the colours first
+        page.click(".leaflet-control-zoom-in")
+        page.wait_for_selector(".wm-label")
+        names = sorted(page.locator(".wm-label").all_inner_texts())
+        assert names == sorted(wards["ward_name"])
+        box = page.locator("#map").bounding_box()
+        label = page.locator(".wm-label").first.bounding_box()
+        assert label["height"] < 0.1 * box["height"]  # a label, not a panel over the map
+        page.click(".leaflet-control-zoom-out")
+        page.wait_for_selector(".wm-label", state="detached")
         assert record.problems() == []

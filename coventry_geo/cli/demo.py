@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from coventry_geo.cli.run import run_reported
+from coventry_geo.cli.run import outcome_line, run_reported
 
 __all__ = ["demo"]
 
@@ -41,4 +41,4 @@ def demo(layers_dir: Path, out_dir: Path | None, seed: int, regenerate: bool) ->
     manifest = generate_demo(layers_dir, seed=seed, overwrite=regenerate)
     click.echo(f"Demo layers: {manifest}")
     result = run_reported(manifest, out_dir=out_dir)
-    click.echo(f"Wrote {len(result.outputs)} outputs to {result.out_dir} (synthetic data)")
+    click.echo(f"{outcome_line(result)} (synthetic data)")

@@ -3,8 +3,10 @@
 ``-v``/``-q``/``--log-format`` may be given before the command
 (``coventry-geo -q run ...``) or after it (``coventry-geo run ... -q``).
 Logs go to stderr, as text or as JSON lines; Python warnings become log
-records (``WARNING py.warnings: <Category>: <message>``) instead of raw
-warning output with source lines.
+records shown like the toolkit's own lines, under the module that issued them
+(``WARNING coventry_geo.indicators.greenspace: PartialCoverageWarning: ...``,
+``WARNING pyogrio: RuntimeWarning: ...``) instead of raw warning output with
+source lines.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any, TextIO
 
 import click
@@ -23,6 +26,7 @@ from coventry_geo._files import strict_dumps
 __all__ = [
     "SUMMARY_LOGGER",
     "JsonFormatter",
+    "TextFormatter",
     "configure_logging",
     "is_quiet",
     "log_format",
@@ -52,13 +56,64 @@ class JsonFormatter(logging.Formatter):
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
-            "logger": record.name,
+            "logger": origin(record),
             "message": record.getMessage(),
             **getattr(record, "fields", {}),
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return strict_dumps(entry)
+
+
+class TextFormatter(logging.Formatter):
+    """``LEVEL logger: message``, a Python warning under the module that issued it."""
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(origin)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one text line."""
+        record.origin = origin(record)
+        return super().format(record)
+
+
+def origin(record: logging.LogRecord) -> str:
+    """Return the name a record is shown under: its logger's, or for a Python warning its module.
+
+    Parameters
+    ----------
+    record : logging.LogRecord
+
+    Returns
+    -------
+    str
+        ``record.name``, except for the records of :func:`_log_warning`: the module
+        that issued the warning (``coventry_geo.study``), the top package of a third-party
+        one (``pyogrio``), else ``py.warnings``.
+    """
+    return getattr(record, "warning_source", record.name)
+
+
+def warning_source(filename: str) -> str:
+    """Return the module (inside coventry_geo) or the package that a file of Python code is.
+
+    Examples
+    --------
+    >>> warning_source("/srv/venv/lib/python3.11/site-packages/coventry_geo/layers/vector.py")
+    'coventry_geo.layers.vector'
+    >>> warning_source("/srv/venv/lib/python3.11/site-packages/pyogrio/raw.py")
+    'pyogrio'
+    >>> warning_source("<stdin>")
+    'py.warnings'
+    """
+    parts = PurePath(filename).with_suffix("").parts
+    if "coventry_geo" in parts:
+        start = len(parts) - 1 - parts[::-1].index("coventry_geo")
+        return ".".join(parts[start:]).removesuffix(".__init__")
+    for folder in ("site-packages", "dist-packages"):
+        if folder in parts[:-1]:
+            return parts[parts.index(folder) + 1]
+    return "py.warnings"
 
 
 class _Shown(logging.Filter):
@@ -105,11 +160,7 @@ def configure_logging(*, verbose: int = 0, quiet: int = 0, log_format: str = "te
     _STATE["format"] = log_format
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_Shown(level, summary=log_format == "json"))
-    handler.setFormatter(
-        JsonFormatter()
-        if log_format == "json"
-        else logging.Formatter("%(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     for name in _LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
@@ -127,7 +178,9 @@ def _log_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    logging.getLogger("py.warnings").warning("%s: %s", category.__name__, message)
+    logging.getLogger("py.warnings").warning(
+        "%s: %s", category.__name__, message, extra={"warning_source": warning_source(filename)}
+    )
 
 
 def is_quiet(ctx: click.Context) -> bool:

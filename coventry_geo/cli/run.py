@@ -18,7 +18,7 @@ from coventry_geo.cli.options import is_quiet, log_options
 from coventry_geo.run.pipeline import RunResult, run_study
 from coventry_geo.study import open_study
 
-__all__ = ["run", "run_reported"]
+__all__ = ["outcome_line", "run", "run_reported"]
 
 logger = logging.getLogger("coventry_geo.cli")
 
@@ -104,13 +104,28 @@ def run(
             strict=strict,
             progress=sys.stderr.isatty() and not quiet,
         )
-    if quiet:
-        return
+    if not quiet:
+        click.echo(outcome_line(result))
+
+
+def outcome_line(result: RunResult) -> str:
+    """Say what a run did: nothing when up to date, else the steps computed and outputs written.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    str
+    """
     if result.up_to_date:
-        click.echo(f"Up to date: {result.out_dir} holds the outputs of run {result.run_id}")
-        return
+        return (
+            f"Up to date: nothing was rewritten; {result.out_dir} holds the outputs of run "
+            f"{result.run_id}"
+        )
     cached = len(result.steps) - len(result.computed)
-    click.echo(
+    return (
         f"Run {result.run_id}: {len(result.computed)} steps computed, {cached} from the cache; "
         f"wrote {len(result.outputs)} outputs to {result.out_dir}"
     )

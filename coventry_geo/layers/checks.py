@@ -97,13 +97,19 @@ def _not_found(spec: LayerSpec | JoinSpec, path: Path) -> LayerNotFoundError:
     )
     seen = f" Files with that extension there: {', '.join(near[:8])}." if near else ""
     problem = f"the file does not exist.{seen}"
-    return LayerNotFoundError(
-        spec.name,
-        spec.path,
-        problem,
+    fix = (
         f"correct 'path' in [layers.{spec.name.split('.')[0]}] of the manifest, or put the "
-        "file there.",
+        "file there."
     )
+    if spec.data_dir:
+        from coventry_geo.manifest import DATA_DIR_ENV  # the manifest imports this module
+
+        variable = f"{DATA_DIR_ENV}{spec.data_dir.upper()}"
+        fix = (
+            f"the path is under the ${{{spec.data_dir}}} folder of [study.data_dirs]: set "
+            f"{variable} to the folder that holds the data, or {fix}"
+        )
+    return LayerNotFoundError(spec.name, spec.path, problem, fix)
 
 
 def _unreachable(spec: LayerSpec | JoinSpec, exc: OSError) -> LayerReadError:

@@ -102,6 +102,9 @@ class JoinSpec:
     field_patterns : dict of str to tuple of str
         From the preset: toolkit field name to patterns of the published column.
     preset : str or None
+    data_dir : str
+        Name of the ``[study.data_dirs]`` folder the path was given in (``${name}/...``),
+        or empty.
     """
 
     name: str
@@ -114,6 +117,7 @@ class JoinSpec:
     source: str = ""
     licence: str = ""
     description: str = ""
+    data_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,9 @@ class LayerSpec:
     date : str
         Date of the layer's data (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; empty if not
         given), shown on the published map.
+    data_dir : str
+        Name of the ``[study.data_dirs]`` folder the path was given in (``${name}/...``),
+        or empty: a missing file there is reported with the variable that moves the folder.
     """
 
     name: str
@@ -180,6 +187,7 @@ class LayerSpec:
     joins: tuple[JoinSpec, ...] = ()
     ward_lookup: JoinSpec | None = None
     date: str = ""
+    data_dir: str = ""
 
     @property
     def is_url(self) -> bool:
@@ -351,8 +359,24 @@ def _read_toml(path: Path) -> dict[str, Any]:
         )
         raise ManifestError(msg, path=path) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        if path.suffix.lower() != ".toml":
+            raise ManifestError(_not_a_manifest(path), path=path) from exc
         msg = f"manifest {path}: not valid TOML ({exc}). Fix: correct the syntax at that line."
         raise ManifestError(msg, path=path) from exc
+
+
+def _not_a_manifest(path: Path) -> str:
+    """Say that a data file (a GeoPackage, a GeoTIFF ...) was given where a manifest is expected."""
+    return (
+        f"manifest {path}: this is not a layer manifest (a TOML file naming the study's layers), "
+        f"but a {path.suffix or 'suffix-less'} file that is not TOML. Fix: write a manifest "
+        "that names this file as a layer, e.g. mycity.toml holding\n"
+        '  [study]\n  name = "My city"\n'
+        f'  [layers.wards]\n  kind = "wards"\n  path = "{path.name}"\n'
+        '  fields = { ward_id = "<code column>", ward_name = "<name column>" }\n'
+        "and open that (docs/manifest.md; `coventry-geo demo` writes a complete example, "
+        "layers/demo.toml)."
+    )
 
 
 def _table(path: Path, data: dict[str, Any], key: str, *, required: bool) -> dict[str, Any]:
@@ -405,6 +429,7 @@ def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, 
         name=name,
         kind=kind,
         path=_resolve_path(path, base, where, table["path"], study),
+        data_dir=_data_dir_name(table["path"]),
         layer=table.get("layer"),
         band=table.get("band", 1),
         variable=table.get("variable", defaults["variable"]),
@@ -528,6 +553,7 @@ def _join_spec(
     return JoinSpec(
         name=f"{layer}.join[{index + 1}]",
         path=_resolve_path(path, base, where, table["path"], study),
+        data_dir=_data_dir_name(table["path"]),
         key=key,
         fields=fields,
         field_patterns=_patterns(preset, fields),
@@ -574,6 +600,7 @@ def _ward_lookup(
     return JoinSpec(
         name=f"{layer}.ward_lookup",
         path=_resolve_path(path, base, where, table["path"], study),
+        data_dir=_data_dir_name(table["path"]),
         key="area_id",
         fields=dict(fields),
         field_patterns=patterns,
@@ -632,6 +659,12 @@ def _resolve_path(
         )
         raise ManifestError(msg, path=path)
     return str(resolved)
+
+
+def _data_dir_name(raw: object) -> str:
+    """Return ``name`` when a path is written ``${name}/...``, else an empty string."""
+    ref = _DATA_DIR_REF.match(str(raw))
+    return ref.group(1) if ref else ""
 
 
 def _resolved(target: Path) -> Path:

@@ -35,11 +35,14 @@ from coventry_geo.indicators.green_blue import (
     CANOPY_TYPE,
     write_green_blue_database,
 )
+from coventry_geo.maps._greenblue_page import date_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import geopandas as gpd
+
+    from coventry_geo.maps._credits import LayerCredit
 
 __all__ = ["Download", "ASSET_COLUMN_TEXT", "write_downloads"]
 
@@ -94,6 +97,7 @@ def write_downloads(
     statements: Sequence[str],
     updated: dt.date,
     canopy_pixel_m: float = 1.0,
+    credits: Sequence[LayerCredit] = (),
 ) -> list[Download]:
     """Write the database downloads into ``site_dir / "download"``.
 
@@ -108,10 +112,13 @@ def write_downloads(
     statements : sequence of str
         Licence and attribution statements, for the README.
     updated : datetime.date
-        Date of the data release: the README's date and the timestamps in the files.
+        Date of the release (the run's): the README's "Released" date and the
+        timestamps in the files.
     canopy_pixel_m : float, keyword-only
         Pixel size of the canopy raster, metres: the simplification tolerance of
         canopy patch outlines.
+    credits : sequence of LayerCredit, keyword-only
+        The input layers, listed in the README with the date of their data.
 
     Returns
     -------
@@ -119,7 +126,7 @@ def write_downloads(
     """
     published = _published_geometry(assets, canopy_pixel_m)
     canopy = (published["type"] == CANOPY_TYPE).to_numpy()
-    readme = _readme(title, statements, updated, len(published), int(canopy.sum()))
+    readme = _readme(title, statements, updated, len(published), int(canopy.sum()), credits)
     folder = site_dir / _FOLDER
     gpkg = _zipped_gpkg(published, readme, folder / f"{_GPKG}.zip", updated)
     geojson = _geojson(published.loc[~canopy], folder / _GEOJSON)
@@ -166,11 +173,26 @@ def _published_geometry(assets: gpd.GeoDataFrame, pixel_m: float) -> gpd.GeoData
     return assets.set_geometry(geoms, crs=assets.crs)
 
 
-def _readme(title: str, statements: Sequence[str], updated: dt.date, n: int, n_canopy: int) -> str:
+def _readme(
+    title: str,
+    statements: Sequence[str],
+    updated: dt.date,
+    n: int,
+    n_canopy: int,
+    credits: Sequence[LayerCredit],
+) -> str:
     columns = "\n".join(f"  {c:<13} {ASSET_COLUMN_TEXT[c]}" for c in ASSET_COLUMNS)
     licence = "\n".join(f"  {s}" for s in statements) or "  (none given)"
+    inputs = "".join(
+        f"  {c.role}: {c.title} "
+        f"({'data as of ' + date_text(c.date) if c.date else 'date of the data not given'})\n"
+        for c in credits
+    )
     return (
-        f"{title}: green and blue database\nData as of {updated.isoformat()}.\n\n"
+        f"{title}: green and blue database\n"
+        f"Released {date_text(updated.isoformat())}, by the run that built the map.\n"
+        + (f"Input layers:\n{inputs}" if inputs else "")
+        + "\n"
         f"{_GPKG} (in {_GPKG}.zip): {n} assets in two layers, green_blue_polygons and "
         f"green_blue_lines, in the analysis CRS.\n{_GEOJSON}: the same without the "
         f"{n_canopy} tree canopy patches, in WGS 84 (RFC 7946).\nTree canopy patch outlines "

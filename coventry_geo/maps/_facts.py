@@ -2,9 +2,10 @@
 
 A ward's value is shown with its unit (scales such as ``0-1`` are named in the
 label instead), its rank as "r of N" (1 = worst, or 1 = highest for columns with
-no direction; ties share the smallest rank), and a city reference: the city value
-where the run computed one, the city total of counts and areas, the area-weighted
-share of ``*_area_pct`` columns, and otherwise the median ward, labelled as such.
+no direction; ties share the smallest rank), and a city reference, labelled with
+what it is: the city-wide value where the run computed one over the whole city (and
+the area-weighted share of ``*_area_pct`` columns), the city total of counts and
+areas, and otherwise the median ward.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
 
     from coventry_geo.columns import ColumnInfo
 
-__all__ = ["IndicatorFacts", "indicator_facts", "value_text", "ward_ranks"]
+__all__ = ["CITY_WIDE", "IndicatorFacts", "indicator_facts", "value_text", "ward_ranks"]
+
+#: Label of a value computed over the whole city (not a median or a sum of the wards).
+CITY_WIDE = "City-wide value"
 
 #: Units that are scales or kinds, named in the label rather than after each value.
 _SCALES = frozenset(
@@ -51,7 +55,7 @@ class IndicatorFacts:
     rank_note : str
         What rank 1 means ("1 = worst").
     city_label : str
-        "City", "City total", "Median ward", or "" when there is none.
+        :data:`CITY_WIDE`, "City total", "Median ward", or "" when there is none.
     city : str
         The city reference with its unit.
     """
@@ -66,8 +70,8 @@ class IndicatorFacts:
 
     @property
     def city_text(self) -> str:
-        """The city reference, saying what it is unless it is the city value itself."""
-        if self.city_label in ("", "City", "Wards"):
+        """The city reference, saying what it is unless it is the city-wide value itself."""
+        if self.city_label in ("", CITY_WIDE, "Wards"):
             return self.city or _NONE
         return f"{self.city} ({self.city_label.lower()})"
 
@@ -166,7 +170,7 @@ def _city_reference(
 ) -> tuple[str, float | None]:
     given = city.get(column.name)
     if given is not None and not math.isnan(float(given)):
-        return "City", float(given)
+        return CITY_WIDE, float(given)
     if numbers.notna().sum() == 0:
         return "", None
     if map_style(column).kind == "count" or column.unit in _EXTENSIVE_UNITS:
@@ -174,7 +178,7 @@ def _city_reference(
     if column.name.endswith("_area_pct") and "area_ha" in wards.columns:
         area = pd.to_numeric(wards["area_ha"], errors="coerce")
         ok = numbers.notna() & area.notna()
-        return "City", float(np.average(numbers[ok], weights=area[ok]))
+        return CITY_WIDE, float(np.average(numbers[ok], weights=area[ok]))
     return "Median ward", float(numbers.median())
 
 

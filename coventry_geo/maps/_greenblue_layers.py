@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -150,7 +151,7 @@ def _greenspace_spec(sites: gpd.GeoDataFrame) -> dict[str, Any]:
         {
             "title": _text(name) if _text(name) != _MISSING else "Unnamed site",
             "rows": [
-                ["Type", _text(kind)],
+                ["Type", colors[_text(kind)][1]],
                 ["Area", format_value(float(area), "ha")],
                 ["Access", _text(acc)],
             ],
@@ -231,19 +232,29 @@ def _no(label: str) -> str:
 
 
 def _deficiency_spec(deficiency: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return the spec of the areas beyond each tier's distance, every tier kept visible.
+
+    The tiers overlap: the largest area is drawn first (at the bottom) and each
+    smaller one over it, each with a light fill and a solid outline in its tier's
+    colour, so a tier is never hidden under another.
+    """
     labels = _tier_labels(deficiency)
     colors = {label: _TIER_COLORS[i % len(_TIER_COLORS)] for i, label in enumerate(labels)}
+    deficiency = deficiency.iloc[
+        np.argsort(-shapely.area(deficiency.geometry.to_numpy()), kind="stable")
+    ]
     names = deficiency["label"] if "label" in deficiency.columns else deficiency["tier"]
     props = [
         {
             "title": _no(_text(name)),
             "rows": [["Standard", _text(name)]],
             "fill": colors[_text(name)],
+            "stroke": colors[_text(name)],
         }
         for name in names
     ]
-    style = {"color": "#7f2704", "weight": 1, "fillOpacity": 0.35, "dashArray": "2 4"}
-    legend = [{"color": c, "label": _no(k), "outline": "#7f2704"} for k, c in colors.items()]
+    style = {"weight": 2.5, "fillOpacity": 0.18, "opacity": 1}
+    legend = [{"color": c, "label": _no(k), "outline": c} for k, c in colors.items()]
     spec = _layer(
         "deficiency",
         "Areas without natural greenspace nearby",

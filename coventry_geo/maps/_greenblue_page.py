@@ -46,7 +46,8 @@ _PAGE = Template("""<!DOCTYPE html>
 </head>
 <body>
 <a class="gb-skip" href="#search">Skip to search</a>
-<header class="gb-header">$logo<div class="gb-titles">$organisation<h1>$title</h1></div></header>
+<header class="gb-header">$logo<div class="gb-titles">$organisation<h1>$title</h1></div>\
+$notice</header>
 <main class="gb-main">
 <section class="gb-panel" id="panel" aria-label="Search, layers and data" data-open="true">
 <button type="button" class="gb-sheet-toggle" id="sheet-toggle" aria-expanded="true" \
@@ -104,6 +105,9 @@ class PageText:
         Whether the search finds postcodes.
     examples : sequence of str
         Example searches shown in the hint.
+    notice : str
+        A banner under the title, on every screen size (the demo's "synthetic data"
+        warning); empty: none.
     """
 
     title: str
@@ -118,6 +122,7 @@ class PageText:
     logo: str = ""
     postcodes: bool = False
     examples: Sequence[str] = field(default_factory=tuple)
+    notice: str = ""
 
 
 def render_page(text: PageText) -> str:
@@ -128,6 +133,9 @@ def render_page(text: PageText) -> str:
     return _PAGE.substitute(
         lang=escape_html(text.lang),
         title=escape_html(text.title),
+        notice=f'<p class="gb-notice" role="note">{escape_html(text.notice)}</p>'
+        if text.notice
+        else "",
         summary=escape_html(text.summary),
         logo=f'<img class="gb-logo" src="{escape_html(text.logo)}" alt="{escape_html(org)}">'
         if text.logo
@@ -184,10 +192,17 @@ def _statements_html(statements: Sequence[str]) -> str:
 
 def _about(text: PageText) -> str:
     notes = "".join(f'<p class="gb-small">{escape_html(a)}</p>' for a in text.attribution if a)
+    by_role: dict[str, list[LayerCredit]] = {}
+    for credit in text.credits:  # two water layers are one entry, "Rivers, canals and water"
+        by_role.setdefault(credit.role, []).append(credit)
     layers = "".join(
-        f"<dt>{escape_html(c.role)}</dt><dd>{escape_html(_sentence(c.title))} "
-        f"{'Data as of ' + date_text(c.date) if c.date else 'Date of the data not given'}.</dd>"
-        for c in text.credits
+        f"<dt>{escape_html(role)}</dt>"
+        + "".join(
+            f"<dd>{escape_html(_sentence(c.title))} "
+            f"{'Data as of ' + date_text(c.date) if c.date else 'Date of the data not given'}.</dd>"
+            for c in credits
+        )
+        for role, credits in by_role.items()
     )
     updated = (
         f'<p class="gb-small">Map last updated {date_text(text.updated.isoformat())}.</p>'

@@ -96,13 +96,29 @@ def greenspace_colours(types: Iterable[str]) -> dict[str, tuple[str, str]]:
     -------
     dict of str to (str, str)
         Type to ``(colour, legend label)``; known types first, in alphabetical order.
+        Labels are in sentence case (OS Open Greenspace writes its functions In Title Case).
 
     Examples
     --------
     >>> greenspace_colours(["Cemetery", "Village green"])
     {'Cemetery': ('#447766', 'Cemetery'), 'Village green': ('#c5cb7f', 'Village green')}
+    >>> greenspace_colours(["Public Park Or Garden"])
+    {'Public Park Or Garden': ('#339977', 'Public park or garden')}
     """
-    return _assign(types, GREENSPACE_COLOURS, OTHER_GREEN, "Other green space")
+    named = _assign(types, GREENSPACE_COLOURS, OTHER_GREEN, "Other green space")
+    return {t: (c, _sentence_case(label)) for t, (c, label) in named.items()}
+
+
+def _sentence_case(label: str) -> str:
+    """``"Public Park Or Garden"`` -> ``"Public park or garden"``: OS Title Case reads as shouting.
+
+    Only a label in which every word is capitalised is changed (a name such as
+    "Other green space: War Memorial Park" is left as written).
+    """
+    words = label.split()
+    if len(words) < 2 or not all(w[:1].isupper() and w[1:].islower() for w in words):
+        return label
+    return label[:1] + label[1:].lower()
 
 
 def blue_colours(types: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -11,6 +11,7 @@ from string import Template
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from coventry_geo.maps._facts import CITY_WIDE
 from coventry_geo.maps._html import escape_html
 from coventry_geo.maps._svg import svg_map
 
@@ -41,6 +42,7 @@ thead th { border-bottom: 1px solid #888; }
 td.num, td:first-child { white-space: nowrap; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 .note, footer { font-size: 11px; color: #444; }
+footer .nav { margin: 4px 0; }
 footer { margin-top: 10px; border-top: 1px solid #ccc; padding-top: 4px; }
 @page { size: A4 portrait; margin: 9mm; }
 @media print {
@@ -69,6 +71,7 @@ _PAGE = Template("""<!DOCTYPE html>
 <h1>$name</h1>
 <p class="code">Ward code $code · one of $count wards</p>
 $notice</header>
+<main>
 <div class="maps">
 <figure>$locator<figcaption>Where the ward is in the city.</figcaption></figure>
 <figure>$areas<figcaption>$areas_caption</figcaption>$area_legend</figure>
@@ -76,24 +79,26 @@ $notice</header>
 <section>
 <h2>Headline indicators</h2>
 <table>
-<thead><tr><th scope="col">Indicator</th><th scope="col">Ward</th><th scope="col">City</th>\
+<thead><tr><th scope="col">Indicator</th><th scope="col">Ward</th><th scope="col">$city_head</th>\
 <th scope="col">Rank of $count</th></tr></thead>
 <tbody>
 $headline</tbody>
 </table>
 <p class="note">Rank 1 is the worst ward (the highest hazard or the least of an asset), or the \
 highest value where an indicator is neither better nor worse; tied wards share a rank. \
-"City total" adds up the wards; "median ward" is given where the city has no value of its own.</p>
+A city-wide value is computed over the whole city; "city total" adds up the wards; \
+"median ward" (the middle ward) is given where the city has no value of its own.</p>
 </section>
 <div class="cols">
 <section><h2>Top planting priorities</h2>$planting</section>
 <section><h2>Top cooling priorities</h2>$cooling</section>
 </div>
 <section><h2>Double-jeopardy small areas</h2>$dj</section>
+</main>
 <footer>
 <p>$credits</p>
-<p class="nav"><a href="index.html">All ward profiles</a> · <a href="$map_href">Ward map</a> · \
-<a href="$pdf">This profile as PDF</a></p>
+<nav class="nav" aria-label="Ward profiles"><a href="index.html">All ward profiles</a> · \
+<a href="$map_href">Ward map</a> · <a href="$pdf">This profile as PDF</a></nav>
 </footer>
 </body>
 </html>
@@ -117,6 +122,7 @@ def profile_html(
         name=e(profile.name),
         code=e(profile.ward_id),
         count=count,
+        city_head=e(CITY_WIDE),
         notice=f'<p class="notice">{e(notice)}</p>\n' if notice else "",
         locator=svg_map(
             profile.locator, width=300, height=260, label=f"{profile.name} in the city"
@@ -196,15 +202,20 @@ _INDEX = Template("""<!DOCTYPE html>
 <style>$style</style>
 </head>
 <body>
+<header>
 <h1>Ward profiles</h1>
-<p class="kicker">$title · $count wards · <a href="../wards_map.html">Ward map</a></p>
-$notice<table>
+<nav class="kicker" aria-label="Maps">$title · $count wards · \
+<a href="../wards_map.html">Ward map</a></nav>
+$notice</header>
+<main>
+<table>
 <thead><tr><th scope="col">Ward</th><th scope="col">Code</th>$first_head\
 <th scope="col">Printable page</th></tr></thead>
 <tbody>
 $rows</tbody>
 </table>
-$progress</body>
+$progress</main>
+</body>
 </html>
 """)
 

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from coventry_geo.maps._draw import draw_polygons
+from coventry_geo.maps._facts import CITY_WIDE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -87,7 +88,7 @@ def profile_figure(
         fig,
         0.625,
         "Headline indicators",
-        ["Indicator", "Ward", "City", f"Rank of {count}"],
+        ["Indicator", "Ward", CITY_WIDE, f"Rank of {count}"],
         profile.headline,
         [0.42, 0.19, 0.29, 0.10],
         "",

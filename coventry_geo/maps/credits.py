@@ -9,8 +9,11 @@ that was missing or not read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from coventry_geo.maps._greenblue_page import date_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from coventry_geo.study import Study
 
 __all__ = ["Credits", "map_credits"]
+
+_URL = re.compile(r"^[a-z]+://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,19 @@ def _closure(name: str, after: dict[str, tuple[str, ...]]) -> list[str]:
 
 def _layer_lines(study: Study, name: str) -> list[str]:
     spec = study.spec(name)
-    return [_line(spec.source, spec.licence), *(_line(j.source, j.licence) for j in spec.joins)]
+    what = spec.source
+    if _URL.match(what) or not what:  # a preset's web address says less than its title
+        what = spec.description or _preset_title(spec.preset) or what
+    when = date_text(spec.date) if spec.date else ""
+    if when and when not in what:
+        what = f"{what}, {when}" if what else when
+    return [_line(what, spec.licence), *(_line(j.source, j.licence) for j in spec.joins)]
+
+
+def _preset_title(preset: str | None) -> str:
+    from coventry_geo.layers.official.presets import PRESETS
+
+    return PRESETS[preset].title if preset in PRESETS else ""
 
 
 def _line(source: str, licence: str) -> str:

@@ -38,6 +38,7 @@ from coventry_geo.maps._downloads import write_downloads
 from coventry_geo.maps._greenblue_layers import GROUPS, canopy_spec, vector_specs
 from coventry_geo.maps._greenblue_page import PageText, render_page
 from coventry_geo.maps._html import script_json
+from coventry_geo.run.folders import new_folder_beside
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -85,6 +86,7 @@ def build_greenblue_site(
     publisher: SiteSpec | None = None,
     credits: Sequence[LayerCredit] = (),
     updated: dt.date | None = None,
+    notice: str = "",
 ) -> Path:
     """Write the green-and-blue map as a static site folder.
 
@@ -141,6 +143,8 @@ def build_greenblue_site(
         and builds its licence line from them.
     updated : datetime.date, optional
         Date of the release, shown as "Last updated" (the run's date in a pipeline run).
+    notice : str
+        A banner under the title on every screen size, e.g. that the data are synthetic.
 
     Returns
     -------
@@ -187,12 +191,13 @@ def build_greenblue_site(
             logo=_copy_logo(publisher, build),
             postcodes=_write_postcodes(postcodes, wards, build),
             examples=_examples(sites, postcodes),
+            notice=notice,
         )
         if database is not None and updated is not None:
             pixel = _pixel_m(canopy_path)
             downloads = write_downloads(
                 database, build, title=title, statements=statements, updated=updated,
-                canopy_pixel_m=pixel,
+                canopy_pixel_m=pixel, credits=credits,
             )  # fmt: skip
             text = PageText(**{**text.__dict__, "downloads": downloads})
         _write_site(build, specs, frames, text, tiles=tiles, map_lines=_map_lines(text))
@@ -207,7 +212,8 @@ def _check_target(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).exists():
         msg = (
             f"the site folder {out_dir} already holds files not written by coventry_geo, "
-            "and would be replaced. Fix: choose an empty or new folder."
+            "and would be replaced. Fix: choose an empty or new folder, e.g. "
+            f"{new_folder_beside(out_dir, 'site')}."
         )
         raise OutputError(msg)
 

@@ -37,7 +37,7 @@ from coventry_geo.maps._svg import SvgShape
 from coventry_geo.maps.assessed import NOT_ASSESSED, not_assessed, section_gap
 from coventry_geo.maps.classify import NO_DATA_COLOR, format_value
 from coventry_geo.maps.report import mapped_columns
-from coventry_geo.maps.symbology import Symbology, symbolize
+from coventry_geo.maps.symbology import Symbology, column_title, symbolize
 from coventry_geo.styles import HEADLINE, THEMES, map_style
 
 if TYPE_CHECKING:
@@ -180,13 +180,13 @@ def _headline(
 ) -> list[tuple[str, str, str, str]]:
     """Rows of the headline table, in :data:`HEADLINE` order, not-assessed ones included."""
     rows = {
-        f.column.name: (f.column.label + _unit(f.column), f.values[row], f.city_text, f.ranks[row])
+        f.column.name: (column_title(f.column, f.style), f.values[row], f.city_text, f.ranks[row])
         for f in facts
     }
     for name, fix in gaps.items():
         column = column_info(name)
         rows[name] = (
-            column.label + _unit(column),
+            column_title(column),
             NOT_ASSESSED,
             fix[:1].upper() + fix[1:],
             "\u2013",
@@ -207,10 +207,6 @@ def _dj_themes(small: pd.DataFrame) -> list[str]:
     """Return the themes double jeopardy was assessed for (flood, heat, trees...)."""
     flags = [c for c in small.columns if c.startswith("dj_")]
     return list(dict.fromkeys(_short(c[3:]) for c in flags))
-
-
-def _unit(column: ColumnInfo) -> str:
-    return f" ({column.unit})" if column.unit and column.unit not in ("true/false", "flag") else ""
 
 
 def _small_areas(evidence: Evidence) -> tuple[gpd.GeoDataFrame | None, ColumnInfo | None]:

@@ -41,7 +41,13 @@ def site_layers(study: Study) -> tuple[str, ...]:
 
 
 def write_study_site(
-    study: Study, evidence: Evidence, folder: Path, *, title: str, updated: dt.date
+    study: Study,
+    evidence: Evidence,
+    folder: Path,
+    *,
+    title: str,
+    updated: dt.date,
+    notice: str = "",
 ) -> list[Path]:
     """Write the green-and-blue site of a study's results into ``folder / "greenblue"``.
 
@@ -56,6 +62,8 @@ def write_study_site(
         The page's title unless the manifest's ``[site] title`` gives one.
     updated : datetime.date, keyword-only
         The date the page gives as "last updated".
+    notice : str, keyword-only
+        A banner shown on every page (e.g. that the data are synthetic); none when empty.
 
     Returns
     -------
@@ -89,6 +97,7 @@ def write_study_site(
         publisher=site,
         credits=[layer_credit(study.spec(n)) for n in site_layers(study)],
         updated=updated,
+        notice=notice,
     )
     return sorted(p for p in index.parent.rglob("*") if p.is_file())
 

@@ -46,6 +46,7 @@ __all__ = [
     "LegendEntry",
     "Symbology",
     "symbolize",
+    "column_title",
     "entry_unit",
     "boolean_flags",
     "ZERO_SHARE",
@@ -160,7 +161,7 @@ def symbolize(
     ['0 persons', '4 – 70 persons', '71 – 380 persons']
     """
     style = style or map_style(column)
-    title = column.label + (f" ({column.unit})" if column.unit and style.kind != "boolean" else "")
+    title = column_title(column, style)
     if style.kind == "identifier":
         msg = f"column '{column.name}' is an identifier, not an indicator: it cannot be mapped."
         raise ManifestError(msg)
@@ -170,6 +171,27 @@ def symbolize(
     if style.kind == "diverging":
         return _diverging(arr, column, style, title, scheme=scheme, k=k, bins=bins)
     return _sequential(arr, column, style, title, scheme=scheme, k=k, bins=bins)
+
+
+def column_title(column: ColumnInfo, style: MapStyle | None = None) -> str:
+    """Return the label of a column with its unit, as legends, selectors and tables show it.
+
+    The unit is left out when there is none, for true/false columns, and when the
+    label already ends with it (a score is not "Mean IMD score (score)").
+
+    Examples
+    --------
+    >>> from coventry_geo.columns import ColumnInfo
+    >>> column_title(ColumnInfo("c", "Tree canopy cover", "%", "d", "canopy", False))
+    'Tree canopy cover (%)'
+    >>> column_title(ColumnInfo("s", "Mean IMD score", "score", "d", "equity", True))
+    'Mean IMD score'
+    """
+    style = style or map_style(column)
+    unit = column.unit
+    if not unit or style.kind == "boolean" or column.label.lower().endswith(unit.lower()):
+        return column.label
+    return f"{column.label} ({unit})"
 
 
 def entry_unit(unit: str) -> str:

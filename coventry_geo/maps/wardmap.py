@@ -8,6 +8,8 @@ Leaflet, no CDN, no basemap unless one is named) with:
 - the legend of the indicator shown (title with unit, classes, classification
   method), beside the map, never under a control;
 - a hover tooltip that floats above everything (ward, value, rank of N, city);
+- ward names on the map once it is zoomed in a step from the whole city (each at
+  its polygon's pole of inaccessibility, so inside even a U-shaped ward);
 - a ward search by name; clicking a ward (or choosing it in the search) shows
   its headline indicators with units, the city reference and its rank, and a
   link to its profile;
@@ -42,9 +44,10 @@ from coventry_geo.maps._assets import (
 from coventry_geo.maps._facts import indicator_facts
 from coventry_geo.maps._geometry import display_wards, to_features
 from coventry_geo.maps._html import escape_html, script_json
+from coventry_geo.maps._labels import label_points
 from coventry_geo.maps.assessed import NOT_ASSESSED
 from coventry_geo.maps.options import MapOptions
-from coventry_geo.maps.symbology import symbolize
+from coventry_geo.maps.symbology import column_title, symbolize
 from coventry_geo.styles import HEADLINE, THEMES, map_style
 
 if TYPE_CHECKING:
@@ -149,9 +152,10 @@ def ward_map_html(
     display = display_wards(wards, [c.name for c in shown], tolerance_m=options.simplify_m)
     ids = [str(i) for i in display["ward_id"]]
     links = profile_links or {}
+    at = label_points(display.geometry.to_numpy()).round(5)
     props = [
-        {"id": i, "name": str(n), "profile": links.get(i)}
-        for i, n in zip(ids, display["ward_name"], strict=True)
+        {"id": i, "name": str(n), "profile": links.get(i), "at": [lat, lon]}
+        for i, n, (lon, lat) in zip(ids, display["ward_name"], at.tolist(), strict=True)
     ]
     indicators = [_indicator(display, c, city_values or {}, options) for c in shown]
     gaps = {n: fix for n, fix in (not_assessed or {}).items() if n not in {c.name for c in shown}}
@@ -333,7 +337,7 @@ def _options_html(shown: Sequence[ColumnInfo], default: str, gaps: Mapping[str, 
             continue
         lines.append(f'<optgroup label="{escape_html(heading)}">')
         for c in group:
-            label = c.label + (f" ({c.unit})" if c.unit and map_style(c).kind != "boolean" else "")
+            label = column_title(c)
             chosen = " selected" if c.name == default else ""
             lines.append(
                 f'<option value="{escape_html(c.name)}"{chosen}>{escape_html(label)}</option>'

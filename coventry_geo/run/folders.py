@@ -35,6 +35,7 @@ __all__ = [
     "check_replaceable",
     "foreign_entries",
     "is_marked",
+    "new_folder_beside",
     "newest",
     "read_marker",
     "remove_if_empty",
@@ -132,7 +133,10 @@ def check_replaceable(
     if not out_dir.exists() and not out_dir.is_symlink():
         return
     if not out_dir.is_dir():
-        msg = f"output folder {out_dir} is a file, not a folder. Fix: give a folder path as --out."
+        msg = (
+            f"output folder {out_dir} is a file, not a folder. Fix: give a folder path as "
+            f"--out, e.g. --out {new_folder_beside(out_dir, study_code)}."
+        )
         raise OutputError(msg, path=out_dir)
     if all(p.name in _CLUTTER for p in _listing(out_dir)):
         return
@@ -180,7 +184,7 @@ def _check_owner(out_dir: Path, study_code: str) -> None:
             f"(it has no {MARKER} and no run.json of a run): "
             f"{_shown(sorted(p.name for p in _listing(out_dir)))}. The toolkit replaces the "
             "whole output folder at each run, so it refuses to use this one. Fix: give an "
-            "empty or new folder as --out."
+            f"empty or new folder, e.g. --out {new_folder_beside(out_dir, study_code)}."
         )
         raise OutputError(msg, path=out_dir)
     if marker is not None and marker.get("study") != study_code:
@@ -199,8 +203,25 @@ def _foreign_message(out_dir: Path, foreign: list[PurePath], study_code: str) ->
         f"coventry_geo run did not write: {_shown(names)}. The folder is replaced whole at "
         "each run, so the toolkit refuses rather than delete them. Fix: move them out of the "
         f"folder and run again, or give another folder (e.g. --out "
-        f"{out_dir.parent / (out_dir.name + '-' + study_code)})."
+        f"{new_folder_beside(out_dir, study_code)})."
     )
+
+
+def new_folder_beside(folder: Path, study_code: str) -> Path:
+    """Return a folder beside ``folder`` that does not exist yet, to suggest instead of it.
+
+    ``<folder>-<study code>``, then ``-2``, ``-3`` ... until the name is free.
+
+    Examples
+    --------
+    >>> new_folder_beside(Path("/no/such/outputs"), "demo").as_posix()
+    '/no/such/outputs-demo'
+    """
+    base = folder.parent / f"{folder.name}-{study_code}"
+    candidate, n = base, 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate, n = base.with_name(f"{base.name}-{n}"), n + 1
+    return candidate
 
 
 def _shown(names: list[str]) -> str:

@@ -474,7 +474,9 @@ def _write_site(study: Study, evidence: Evidence, folder: Path, *, updated: date
     from coventry_geo.maps.site import write_study_site  # heavy: not needed by an up-to-date run
 
     title = _title(study, "green and blue spaces")
-    return write_study_site(study, evidence, folder, title=title, updated=updated)
+    return write_study_site(
+        study, evidence, folder, title=title, updated=updated, notice=_notice(study) or ""
+    )
 
 
 def _title(study: Study, what: str = "") -> str:

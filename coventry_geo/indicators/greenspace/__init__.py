@@ -16,6 +16,7 @@ Standards are data (TOML tables in :mod:`coventry_geo.standards`), not code.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from typing import TYPE_CHECKING
 
@@ -755,9 +756,10 @@ def greenspace_columns(standard: Standard | str | Path) -> list[ColumnInfo]:
     list of ColumnInfo
     """
     std = _as_standard(standard)
-    groups = [(std.key(t), t.label, False) for t in std.tiers] + [
-        (f"{std.code}_all", f"every {std.code} tier", False),
-        (f"{std.code}_none", f"no {std.code} tier", True),
+    short = _short_name(std)
+    groups = [(std.key(t), f"meeting: {t.label}", False) for t in std.tiers] + [
+        (f"{std.code}_all", f"meeting every {short} tier", False),
+        (f"{std.code}_none", f"with no {short} tier met", True),
     ]
     infos = []
     for key, label, worse in groups:
@@ -765,9 +767,9 @@ def greenspace_columns(standard: Standard | str | Path) -> list[ColumnInfo]:
             infos.append(
                 ColumnInfo(
                     f"pct_{who}_meeting_{key}",
-                    f"{who.capitalize()} meeting: {label}",
+                    f"{who.capitalize()} {label}",
                     "%",
-                    f"Share of the ward's {who} (those that could be judged) meeting: {label} "
+                    f"Share of the ward's {who} (those that could be judged) {label} "
                     f"({std.title}).",
                     _FAMILY,
                     worse,
@@ -798,6 +800,16 @@ def greenspace_columns(standard: Standard | str | Path) -> list[ColumnInfo]:
         )
     register_columns(*infos)
     return infos
+
+
+def _short_name(std: Standard) -> str:
+    """Return the standard's short name: the acronym its title ends with, else its code.
+
+    "... Standard (ANGSt, 2010)" gives "ANGSt"; a title without one gives the code in
+    capitals ("GI").
+    """
+    match = re.search(r"\(([A-Za-z][\w-]*)[,)]", std.title)
+    return match.group(1) if match else std.code.upper()
 
 
 for _name in SHIPPED_STANDARDS:

@@ -189,8 +189,10 @@
       revealMap();
       map.fitBounds(entry.feature.getBounds(), {maxZoom: 17, animate: false});
       entry.feature.closeTooltip();
-      /* A popup (not the hover tooltip): it pans itself into view, also on a phone. */
-      L.popup({maxWidth: 260, autoPanPadding: [12, 12]})
+      /* A popup (not the hover tooltip): it pans itself into view, also on a phone, where it
+         is compact (narrower, smaller text) and closed by its button, a tap on the map or Esc. */
+      L.popup({maxWidth: phone.matches ? 220 : 260, autoPanPadding: [12, 12],
+               className: "gb-popup"})
         .setLatLng(props.at || entry.feature.getBounds().getCenter())
         .setContent(CG.infoBox(props.title, props.rows))
         .openOn(map);

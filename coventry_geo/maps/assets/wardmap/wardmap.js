@@ -38,6 +38,18 @@
   var layers = [];
   layer.eachLayer(function (l) { layers[l.feature.id] = l; });
 
+  /* ---- ward names: shown from one zoom step in from the whole city, where they fit ---- */
+  var labels = L.layerGroup(wards.map(function (f) {
+    return L.tooltip({permanent: true, direction: "center", className: "wm-label",
+                      interactive: false, opacity: 1})
+      .setLatLng(f.properties.at).setContent(el("span", null, f.properties.name));
+  }));
+  var labelZoom = map.getZoom() + 1;
+  function showLabels() {
+    if (map.getZoom() >= labelZoom) { labels.addTo(map); } else { labels.remove(); }
+  }
+  map.on("zoomend", showLabels);
+
   /* ---- tooltip: a page-level element above every control, beside the pointer ---- */
   var tip = doc.getElementById("tooltip");
 
