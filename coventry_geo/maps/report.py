@@ -17,9 +17,9 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from coventry_geo._files import write_atomic
 from coventry_geo.columns import ColumnInfo, column_info, registered_columns
 from coventry_geo.indicators import load_families
-from coventry_geo.maps._assets import write_atomic
 from coventry_geo.maps._html import escape_html
 from coventry_geo.maps._parallel import run_jobs
 from coventry_geo.maps.assessed import NOT_ASSESSED

@@ -461,7 +461,7 @@ def write_changes(comparison: Comparison, out_dir: Path, *, title: str | None = 
     list of Path
         The files written. The map is left out when no indicator changed.
     """
-    from coventry_geo.maps._assets import write_atomic
+    from coventry_geo._files import write_atomic
 
     _check_out_dir(out_dir)
     table = comparison.changes

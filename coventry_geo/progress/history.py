@@ -301,7 +301,7 @@ def record_run(
         ``history.csv``, the ward tables of the history and, with ``[targets]``,
         ``progress.csv`` and ``progress.png``.
     """
-    from coventry_geo.layers._checks import file_sha256
+    from coventry_geo._files import file_sha256
     from coventry_geo.progress.targets import write_progress
 
     wards = pd.DataFrame(evidence.wards.drop(columns=evidence.wards.geometry.name))
