@@ -106,6 +106,8 @@ def run(
         )
     if not quiet:
         click.echo(outcome_line(result))
+        for family, why in result.skipped.items():
+            click.echo(f"Not assessed: {family}: {why}")
 
 
 def outcome_line(result: RunResult) -> str:
@@ -129,8 +131,6 @@ def outcome_line(result: RunResult) -> str:
         f"Run {result.run_id}: {len(result.computed)} steps computed, {cached} from the cache; "
         f"wrote {len(result.outputs)} outputs to {result.out_dir}"
     )
-    for family, why in result.skipped.items():
-        click.echo(f"Not assessed: {family}: {why}")
 
 
 def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) -> RunResult:
