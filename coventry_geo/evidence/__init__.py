@@ -109,7 +109,7 @@ def plan_evidence(study: Study, runner: StepRunner | None = None) -> EvidencePla
     plan.steps.append(
         EvidenceStep(
             "wards",
-            _present(study, _ALWAYS),
+            _present(study, _base_kinds(study)),
             (),
             lambda ctx, _: FamilyResult(layers={"wards": base_columns(ctx)}),
             role="wards",
@@ -198,6 +198,13 @@ def ward_table(study: Study) -> gpd.GeoDataFrame:
         in the analysis CRS, sorted by ``ward_id``.
     """
     return compute_evidence(study).wards
+
+
+def _base_kinds(study: Study) -> tuple[str, ...]:
+    """Layer kinds the base ward columns read: residences, else the small areas' population."""
+    if study.available("residences", needed_for="residence-based counts"):
+        return _ALWAYS
+    return (*_ALWAYS, "small_areas")
 
 
 def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:

@@ -131,6 +131,24 @@ class Context:
         )
 
     @cached_property
+    def population(self) -> gpd.GeoDataFrame | None:
+        """Small-area population spread over each area (or its residential land).
+
+        None when the study has residences (counts come from the points) or its
+        small areas have no ``population``: the ``*_residents_est`` columns are
+        made only without address points.
+        """
+        if self.residences is not None or self.small_areas is None:
+            return None
+        if "population" not in self.small_areas.columns:
+            return None
+        from coventry_geo.indicators.population import population_surface
+
+        name = self.study.available("residential_land", needed_for="dasymetric estimates")
+        land = self.study.vector(name) if name else None
+        return population_surface(self.small_areas, land)
+
+    @cached_property
     def sites(self) -> gpd.GeoDataFrame | None:
         """Greenspace parcels merged into sites (None without a greenspace layer)."""
         name = self.study.available("greenspace", needed_for="greenspace sites")

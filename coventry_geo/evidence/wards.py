@@ -27,14 +27,25 @@ standards = lazy_import("coventry_geo.standards")
 __all__ = ["WARD_FAMILIES", "assemble", "base_columns", "greenspace_standards"]
 
 DEFAULT_STANDARDS = ("angst_2010", "gi_framework_2023")
+#: Layers residents are estimated from when there are no residences (``*_residents_est``).
+_POPULATION_KINDS = ("small_areas", "residential_land")
 
 
 def base_columns(ctx: Context) -> gpd.GeoDataFrame:
-    """Ward id, name, area and (with residences) residences and residents."""
+    """Ward id, name, area, and residences and residents.
+
+    With residences: their count and residents field; without: the population of the
+    small areas the area-to-ward lookup assigns to the ward.
+    """
     wards = ctx.wards
     columns = [population.ward_area_ha(wards).to_frame()]
     if ctx.residences is not None:
         columns.append(population.ward_residents(wards, ctx.residences))
+    elif ctx.small_areas is not None and "population" in ctx.small_areas.columns:
+        residents = population.small_area_ward_residents(
+            ctx.small_areas, ctx.small_area_wards, pd.Index(wards["ward_id"])
+        )
+        columns.append(residents.to_frame())
     table = pd.concat(columns, axis=1)
     out = wards[["ward_id", "ward_name"]].join(table, on="ward_id")
     return gpd.GeoDataFrame(out, geometry=wards.geometry.array, crs=wards.crs)
@@ -60,14 +71,18 @@ def greenspace_standards(ctx: Context) -> list[str]:
 
 def _flood(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
     zones = ctx.study.vector(layers["flood_zones"])
-    return FamilyResult(columns=flood.flood_exposure(ctx.wards, zones, residences=ctx.residences))
+    cols = flood.flood_exposure(
+        ctx.wards, zones, residences=ctx.residences, population=ctx.population
+    )
+    return FamilyResult(columns=cols)
 
 
 def _surface_water(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
     sw = ctx.study.vector(layers["surface_water"])
-    return FamilyResult(
-        columns=flood.surface_water_exposure(ctx.wards, sw, residences=ctx.residences)
+    cols = flood.surface_water_exposure(
+        ctx.wards, sw, residences=ctx.residences, population=ctx.population
     )
+    return FamilyResult(columns=cols)
 
 
 def _heat(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
@@ -115,13 +130,21 @@ def _greenspace(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResu
     sites = ctx.sites
     points = ctx.study.available("greenspace_access_points", needed_for="access-point distances")
     access_points = gs.site_access_points(ctx.study.vector(points), sites) if points else None
+    reserves_name = ctx.study.available(
+        "nature_reserves", needed_for="the Local Nature Reserve capacity criterion"
+    )
+    reserves = ctx.study.vector(reserves_name) if reserves_name else None
     columns, result_layers = [], {"greenspace_sites": sites}
     for standard in greenspace_standards(ctx):
         access = residence_access(
             ctx.residences, sites, standard=standard, access_points=access_points
         )
         ctx.cache[("access", standard)] = access
-        columns.append(gs.ward_access(access, ctx.wards, standard=standard, sites=sites))
+        columns.append(
+            gs.ward_access(
+                access, ctx.wards, standard=standard, sites=sites, nature_reserves=reserves
+            )
+        )
         deficiency = gs.deficiency_areas(
             sites, ctx.wards, standard=standard, access_points=access_points
         )
@@ -173,8 +196,20 @@ def _deprivation(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyRes
 
 
 WARD_FAMILIES: tuple[Family, ...] = (
-    Family("flood", ("flood_zones",), "flood-zone exposure (AR1)", _flood),
-    Family("surface_water", ("surface_water",), "surface-water exposure (AR1)", _surface_water),
+    Family(
+        "flood",
+        ("flood_zones",),
+        "flood-zone exposure (AR1)",
+        _flood,
+        optional=_POPULATION_KINDS,
+    ),
+    Family(
+        "surface_water",
+        ("surface_water",),
+        "surface-water exposure (AR1)",
+        _surface_water,
+        optional=_POPULATION_KINDS,
+    ),
     Family("heat", ("heat",), "heat exposure (AR1)", _heat),
     Family("canopy", ("canopy",), "canopy cover and gap (NB6)", _canopy),
     Family(
@@ -185,7 +220,7 @@ WARD_FAMILIES: tuple[Family, ...] = (
         ("greenspace", "residences"),
         "ANGSt greenspace access (NB10)",
         _greenspace,
-        optional=("greenspace_access_points",),
+        optional=("greenspace_access_points", "nature_reserves"),
     ),
     Family(
         "green_blue",
