@@ -7,6 +7,8 @@ can compare hazard with deprivation across small areas.
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import pandas as pd
 
@@ -107,13 +109,14 @@ def _greenspace(
     if ctx.residences is None:
         return None
     standard = greenspace_standards(ctx)[0]
-    code = standards.load_standard(standard).code
     access = ctx.cache.get(("access", standard))
     if access is None:
         access = residence_access(ctx.residences, ctx.sites, standard=standard)
     zones = small[[_ID, small.geometry.name]].rename(columns={_ID: "ward_id"})
-    out = gs.ward_access(access, zones, standard=standard, sites=ctx.sites)
-    column = f"pct_residents_meeting_{code}_all"
+    # Only the tiers: capacity criteria are for the wards (and city), not small areas.
+    tiers_only = dataclasses.replace(standards.load_standard(standard), capacities=())
+    out = gs.ward_access(access, zones, standard=tiers_only, sites=ctx.sites)
+    column = f"pct_residents_meeting_{tiers_only.code}_all"
     return out[[column]].rename_axis(_ID)
 
 
