@@ -233,10 +233,9 @@ def estimated_residents(
     ...     crs=27700)
     >>> fz3 = gpd.GeoDataFrame({"band": ["fz3"]}, geometry=[shapely.box(0, 0, 30, 100)],
     ...     crs=27700)
-    >>> estimated_residents(population_surface(areas), wards, fz3, zone_id="ward_id")
-             fz3
-    ward_id
-    W        30.0
+    >>> out = estimated_residents(population_surface(areas), wards, fz3, zone_id="ward_id")
+    >>> float(out.loc["W", "fz3"])
+    30.0
     """
     labels = bands["band"].tolist()
     index = pd.Index(pd.unique(zones[zone_id]), name=zone_id)
