@@ -10,7 +10,7 @@ import shapely
 
 from coventry_geo.columns import column_info
 from coventry_geo.errors import LayerSchemaError
-from coventry_geo.evidence import compute_evidence
+from coventry_geo.evidence import compute_evidence, plan_evidence
 from coventry_geo.indicators.flood import flood_exposure
 from coventry_geo.indicators.population import (
     estimated_residents,
@@ -102,23 +102,28 @@ def test_a_study_without_residences_gets_residents_and_estimates(tiny_study, tmp
         tmp_path / "small.gpkg"
     )
     frame([(X0, Y0, X0 + 500, Y0 + 1000)], fz=["FZ3"]).to_file(tmp_path / "fz.gpkg")
-    manifest = tiny_study(
-        layers={
-            "residences": None,
-            "heat": None,
-            "small_areas": {
-                "kind": "small_areas",
-                "path": "small.gpkg",
-                "fields": {"area_id": "code", "population": "pop", "imd_score": "imd"},
-            },
-            "flood_zones": {
-                "kind": "flood_zones",
-                "path": "fz.gpkg",
-                "fields": {"flood_zone": "fz"},
-            },
-        }
-    )
-    wards = compute_evidence(open_study(manifest)).wards.set_index("ward_id")
+    layers = {
+        "heat": None,
+        "small_areas": {
+            "kind": "small_areas",
+            "path": "small.gpkg",
+            "fields": {"area_id": "code", "population": "pop", "imd_score": "imd"},
+        },
+        "flood_zones": {
+            "kind": "flood_zones",
+            "path": "fz.gpkg",
+            "fields": {"flood_zone": "fz"},
+        },
+    }
+    with_points = {
+        s.name: s.layers for s in plan_evidence(open_study(tiny_study(layers=layers))).steps
+    }
+    assert "small_areas" not in with_points["family:flood"]  # the points are counted instead
+    study = open_study(tiny_study(layers={**layers, "residences": None}))
+    steps = {s.name: s.layers for s in plan_evidence(study).steps}
+    assert "small_areas" in steps["family:flood"]  # part of the flood step's cache key
+    assert "small_areas" in steps["wards"]
+    wards = compute_evidence(study).wards.set_index("ward_id")
     assert wards["residents"].to_dict() == {"W1": 400.0, "W2": 600.0, "W3": 50.0, "W4": 0.0}
     # Half of S1 (W1) is in FZ3: 200 people by areal weighting.
     assert wards["fz3_residents_est"].to_dict() == pytest.approx(

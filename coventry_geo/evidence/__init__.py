@@ -200,11 +200,13 @@ def ward_table(study: Study) -> gpd.GeoDataFrame:
     return compute_evidence(study).wards
 
 
+def _has_residences(study: Study) -> bool:
+    return study.available("residences", needed_for="residence-based counts") is not None
+
+
 def _base_kinds(study: Study) -> tuple[str, ...]:
     """Layer kinds the base ward columns read: residences, else the small areas' population."""
-    if study.available("residences", needed_for="residence-based counts"):
-        return _ALWAYS
-    return (*_ALWAYS, "small_areas")
+    return _ALWAYS if _has_residences(study) else (*_ALWAYS, "small_areas")
 
 
 def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:
@@ -223,7 +225,8 @@ def _add_families(
                 f"no {', '.join(missing)} layer: {family.needed_for} not computed"
             )
             continue
-        reads = _present(study, (*family.kinds, *_ALWAYS, *family.optional))
+        estimate = () if _has_residences(study) else family.without_residences
+        reads = _present(study, (*family.kinds, *_ALWAYS, *family.optional, *estimate))
         plan.steps.append(
             EvidenceStep(
                 f"family:{family.name}",

@@ -184,6 +184,9 @@ class Family:
         ``compute(ctx, layers, evidence) -> FamilyResult``.
     optional : tuple of str
         Layer kinds it also reads when present (part of its cache key).
+    without_residences : tuple of str
+        Layer kinds it also reads when present and the study has no residences
+        (e.g. small areas, to estimate residents from their population).
     """
 
     name: str
@@ -191,6 +194,7 @@ class Family:
     needed_for: str
     compute: Callable[[Context, dict[str, str], Evidence], FamilyResult]
     optional: tuple[str, ...] = ()
+    without_residences: tuple[str, ...] = ()
 
 
 def residence_access(
