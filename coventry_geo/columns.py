@@ -335,8 +335,8 @@ register_columns(
         "residents",
         "Residents",
         "persons",
-        "Residents in the ward: sum of the residences' residents field "
-        "(or the small areas' population when residences carry none).",
+        "Residents in the ward: sum of the residences' residents field (without "
+        "residences, the population of the small areas assigned to the ward).",
         "wards",
     ),
     ColumnInfo("residences", "Residences", "count", "Residence points inside the ward.", "wards"),

@@ -317,6 +317,34 @@ def test_heat_island(demo_manifest: Path, city: shapely.Geometry) -> None:
 # --- other layers -------------------------------------------------------------------------
 
 
+def test_nature_reserves_are_green_sites_in_natural_englands_columns(
+    demo_manifest: Path, city: shapely.Geometry
+) -> None:
+    reserves = _read(demo_manifest, "nature_reserves")
+    assert _spec(demo_manifest, "nature_reserves")["preset"] == "ne_local_nature_reserves"
+    assert {"LNR_NAME", "LNR_AREA", "REFERENCE", "STATUS"} <= set(reserves.columns)
+    assert 4 <= len(reserves) <= 15
+    assert reserves["LNR_AREA"].to_numpy() == pytest.approx(reserves.area / 1e4, abs=0.006)
+    assert reserves["REFERENCE"].str.fullmatch(r"SP\d{4}").all()
+    green = shapely.union_all(_read(demo_manifest, "greenspace").geometry.to_numpy())
+    on_green = reserves.intersection(green).area / reserves.area
+    assert (on_green > 0.999).all()  # every reserve is (part of) a greenspace site
+    assert (reserves.distance(city) <= 2000).all()
+
+
+def test_residential_land_leaves_out_greenspace_and_holds_the_homes(
+    demo_manifest: Path, city: shapely.Geometry
+) -> None:
+    land = shapely.union_all(_read(demo_manifest, "residential_land").geometry.to_numpy())
+    green = shapely.union_all(_read(demo_manifest, "greenspace").geometry.to_numpy())
+    assert land.intersection(green).area < 1.0  # m², edge slivers at most
+    assert land.difference(city).area < 10.0  # m², the 0.01 m grid along a 45 km boundary
+    assert 0.5 * city.area < land.area < city.area
+    homes = _read(demo_manifest, "residences")
+    on_land = shapely.intersects(homes.geometry.to_numpy(), land.buffer(0.5))
+    assert on_land.mean() > 0.99
+
+
 def test_greenspace_reaches_ten_km_and_spans_angst_tiers(
     demo_manifest: Path, city: shapely.Geometry
 ) -> None:

@@ -40,6 +40,21 @@ def test_ward_table_on_the_demo(demo_run):
     assert str(wards["residents"].dtype) == "int64"  # counts are written as integers
 
 
+def test_demo_lnr_capacity_comes_from_its_nature_reserves_layer(demo_run, demo_manifest):
+    from coventry_geo.study import open_study
+
+    study = open_study(demo_manifest)
+    reserves = study.vector("nature_reserves")  # read through the ne_local_nature_reserves preset
+    assert {"reserve_id", "name", "area_ha"} <= set(reserves.columns)
+    wards = demo_run.wards.set_index("ward_id")
+    inside = wards.geometry.intersection(reserves.union_all()).area / 1e4
+    expected = 1000 * inside / wards["residents"]
+    assert wards["angst_lnr_ha_per_1000"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert wards["meets_angst_lnr_capacity"].notna().all()
+    assert wards["meets_angst_lnr_capacity"].tolist() == (expected >= 1.0).tolist()
+    assert 0 < (wards["angst_lnr_ha_per_1000"] > 0).sum() < len(wards)
+
+
 def test_green_and_blue_database(demo_run):
     path = demo_run.out_dir / "green_blue.gpkg"
     layers = dict(pyogrio.list_layers(path))

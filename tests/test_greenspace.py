@@ -9,7 +9,12 @@ import pytest
 import shapely
 
 from coventry_geo.columns import column_info
-from coventry_geo.errors import LayerSchemaError, ManifestError, PartialCoverageWarning
+from coventry_geo.errors import (
+    LayerSchemaError,
+    ManifestError,
+    MissingLayerWarning,
+    PartialCoverageWarning,
+)
 from coventry_geo.indicators.greenspace import (
     deficiency_areas,
     greenspace_sites,
@@ -170,7 +175,8 @@ def test_site_outside_the_city_serves_residences_inside():
     homes = points([(900, 50), (500, 50)], residents=[2, 3])
     out = residence_access(homes, outside, standard="angst_2010", coverage=WORLD)
     assert out["meets_angst_2ha_300m"].tolist() == [True, False]
-    wards = ward_access(out, city, standard="angst_2010", sites=outside)
+    with pytest.warns(MissingLayerWarning, match="no Local Nature Reserve source"):
+        wards = ward_access(out, city, standard="angst_2010", sites=outside)
     assert wards.loc["W1", "pct_residences_meeting_angst_2ha_300m"] == pytest.approx(50)
     assert wards.loc["W1", "pct_residents_meeting_angst_2ha_300m"] == pytest.approx(40)
 
@@ -289,6 +295,66 @@ def test_ward_capacity_per_1000_residents():
     lnr = ward_access(angst, wards, standard="angst_2010", sites=sites)
     assert lnr["angst_lnr_ha_per_1000"].tolist() == pytest.approx([0.0, 2.0])
     assert column_info("gi_accessible_greenspace_ha_per_1000").unit == "ha per 1,000 residents"
+
+
+def _two_wards() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_id": ["A", "B"], "ward_name": ["a", "b"]},
+        geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)],
+        crs=CRS,
+    )
+
+
+def _angst_wards(reserves=None, lnr_types=("local nature reserve",)) -> pd.DataFrame:
+    """ANGSt ward table: 500 residents in A, 2,000 in B; a 1 ha parcel typed as an LNR in B."""
+    gs = parcels([(1500, 500, 1600, 600)], type=["Local Nature Reserve"])
+    sites = greenspace_sites(gs, lnr_types=lnr_types)
+    homes = points([(100, 900), (1900, 900)], residents=[500, 2000])
+    access = residence_access(homes, sites, standard="angst_2010", coverage=WORLD)
+    return ward_access(
+        access, _two_wards(), standard="angst_2010", sites=sites, nature_reserves=reserves
+    )
+
+
+def test_lnr_capacity_counts_the_nature_reserves_layer_once_per_hectare():
+    # 2 ha reserve across the ward line (1 ha in each) and a copy of its eastern half, which
+    # overlaps it and must not be counted twice; the LNR-typed parcel is ignored.
+    reserves = gpd.GeoDataFrame(
+        {"name": ["Brook LNR", "Brook LNR (east)"]},
+        geometry=[shapely.box(900, 0, 1100, 100), shapely.box(1000, 0, 1100, 100)],
+        crs=CRS,
+    )
+    table = _angst_wards(reserves=reserves)
+    assert table["angst_lnr_ha_per_1000"].tolist() == pytest.approx([2.0, 0.5])
+    assert table["meets_angst_lnr_capacity"].tolist() == [True, False]
+
+
+def test_lnr_capacity_from_greenspace_parcels_typed_as_lnr():
+    assert _angst_wards()["angst_lnr_ha_per_1000"].tolist() == pytest.approx([0.0, 0.5])
+
+
+def test_lnr_capacity_is_zero_with_an_empty_reserves_layer():
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS))
+    table = _angst_wards(reserves=empty)
+    assert table["angst_lnr_ha_per_1000"].tolist() == [0.0, 0.0]
+    assert table["meets_angst_lnr_capacity"].tolist() == [False, False]
+
+
+def test_lnr_capacity_without_any_source_is_na_with_one_warning():
+    with pytest.warns(MissingLayerWarning) as record:
+        table = _angst_wards(lnr_types=("lnr",))  # the parcel's type no longer counts
+    assert len(record) == 1
+    assert "kind nature_reserves" in str(record[0].message)
+    assert 'preset = "ne_local_nature_reserves"' in str(record[0].message)
+    assert table["angst_lnr_ha_per_1000"].isna().all()
+    assert table["meets_angst_lnr_capacity"].isna().all()
+    assert table["pct_residents_meeting_angst_2ha_300m"].notna().all()  # the tiers are judged
+
+
+def test_lnr_reserves_must_be_polygons():
+    dots = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=CRS)
+    with pytest.raises(LayerSchemaError, match="layer 'nature_reserves'.*expected polygons"):
+        _angst_wards(reserves=dots)
 
 
 def test_deficiency_area_is_the_city_beyond_the_catchment():

@@ -65,6 +65,22 @@ def test_census_2021_residents_sum_to_about_345000(coventry, shared_data):
     assert areas["imd_decile"].between(1, 10).all()
 
 
+def test_the_real_ward_table_has_census_residents_by_the_official_lookup(coventry, shared_data):
+    # No residences in the real data: residents are Census 2021 usual residents of the
+    # LSOAs the ONS LSOA (2021) -> ward (2024) best-fit lookup gives each ward.
+    with pytest.warns(MissingLayerWarning):  # the official hazard layers are not downloaded
+        wards = compute_evidence(coventry).wards.set_index("ward_id")
+    census = pd.read_csv(
+        shared_data / "census2021_population_lsoa2021.csv", dtype={"lsoa21_code": str}
+    )
+    ons = pd.read_csv(shared_data / "lookup_lsoa2021_ward2024.csv", dtype=str)
+    joined = census.merge(ons[["lsoa21_code", "ward24_code"]], on="lsoa21_code", validate="1:1")
+    expected = joined.groupby("ward24_code")["usual_residents_total"].sum()
+    assert wards["residents"].to_dict() == pytest.approx(expected.to_dict())
+    assert wards["residents"].sum() == census["usual_residents_total"].sum()
+    assert wards["residents"].between(10_000, 40_000).all()  # 18 wards of a 345,000 city
+
+
 def _coventry_2011(tmp_path: Path, shared_data: Path, *, lookup: bool = False) -> Path:
     """LSOA 2011 (BGC) with IMD 2019 deciles and mid-2015 population, the 2013 wards."""
     manifest = tmp_path / "lsoa2011.toml"

@@ -104,6 +104,20 @@ _LAYERS: dict[str, tuple[str, dict[str, str], dict[str, str], str]] = {
         {},
         "entrances on the boundaries of the public sites",
     ),
+    "nature_reserves": (
+        "nature_reserves",
+        {},
+        {"preset": "ne_local_nature_reserves"},
+        "Local Nature Reserves in Natural England's published columns (LNR_NAME, LNR_AREA, "
+        "REFERENCE): two in three nature-reserve sites and half of the largest park",
+    ),
+    "residential_land": (
+        "residential_land",
+        {},
+        {},
+        "residential land (the city less greenspace and water), as OpenStreetMap "
+        "landuse=residential would draw it; for estimates without residences",
+    ),
     "blue_lines": ("blue", {}, {}, "two rivers and a canal"),
     "blue_polygons": ("blue", {}, {}, "ponds, a lake (water_body) and SuDS basins (suds)"),
     "heat_network_zones": (
@@ -162,7 +176,7 @@ def generate_demo(
 ) -> Path:
     """Generate the synthetic demo city and return the path of its manifest.
 
-    Writes 13 layers (10 GeoPackages, 2 GeoTIFFs, a postcode CSV) and a logo
+    Writes 15 layers (12 GeoPackages, 2 GeoTIFFs, a postcode CSV) and a logo
     into ``<target_dir>/demo/`` and the manifest ``<target_dir>/demo.toml``
     (with a ``[site]`` table for the published map). The files are a deterministic
     function of ``seed``: the same seed gives byte-identical files. The
@@ -336,7 +350,8 @@ def build_tables(seed: int) -> tuple[dict[str, pd.DataFrame], shapely.Polygon]:
     -------
     dict of str to pandas.DataFrame
         One table per vector layer, with a ``geometry`` column (residences have
-        ``x``/``y`` instead), keyed by layer name.
+        ``x``/``y`` instead), keyed by layer name; nature reserves have Natural
+        England's column names (their manifest entry uses its preset).
     shapely.Polygon
         The city boundary (the union of the wards).
     """
@@ -363,6 +378,8 @@ def build_tables(seed: int) -> tuple[dict[str, pd.DataFrame], shapely.Polygon]:
         "surface_water": water.surface_water_table(seed, boundary),
         "greenspace": green,
         "greenspace_access_points": land.access_point_table(seed, green),
+        "nature_reserves": land.nature_reserve_table(seed, green, boundary),
+        "residential_land": land.residential_land_table(boundary, green, ponds),
         "blue_lines": lines,
         "blue_polygons": ponds,
         "heat_network_zones": land.heat_network_table(seed, boundary),

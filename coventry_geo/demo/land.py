@@ -1,4 +1,4 @@
-"""The demo city's greenspace, greenspace access points and heat network zones.
+"""The demo city's greenspace and nature reserves, residential land and heat network zones.
 
 Greenspace follows OS Open Greenspace's functions. Inside the city there are
 riverside parks and nature reserves, one large park, some 150 sites from pocket
@@ -23,7 +23,14 @@ from shapely.ops import substring
 from coventry_geo.demo.city import CENTRE
 from coventry_geo.demo.shapes import GRID_M, blob, corridor, place_names, sample_points, stream
 
-__all__ = ["GREENSPACE_TYPES", "greenspace_table", "access_point_table", "heat_network_table"]
+__all__ = [
+    "GREENSPACE_TYPES",
+    "greenspace_table",
+    "access_point_table",
+    "nature_reserve_table",
+    "residential_land_table",
+    "heat_network_table",
+]
 
 GREENSPACE_TYPES = (
     "Public Park Or Garden",
@@ -307,6 +314,83 @@ def access_point_table(seed: int, greenspace: pd.DataFrame) -> pd.DataFrame:
             "geometry": [r[2] for r in rows],
         }
     )
+
+
+def nature_reserve_table(seed: int, greenspace: pd.DataFrame, city: Polygon) -> pd.DataFrame:
+    """Return Local Nature Reserves in Natural England's published columns.
+
+    Two in three of the nature-reserve sites within 2 km of the city are declared
+    LNRs (their whole site), and so is the northern half of the city's largest
+    public park, as councils often declare part of a park. Reserves further out
+    are left out, as a download clipped to the city and its surroundings would.
+
+    Parameters
+    ----------
+    seed : int
+    greenspace : pandas.DataFrame
+        From :func:`greenspace_table`.
+    city : shapely.Polygon
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``LNR_NAME``, ``LNR_AREA`` (ha, 2 decimals), ``REFERENCE`` (4-figure grid
+        reference), ``STATUS`` ("Declared"), ``geometry``.
+    """
+    rng = stream(seed, 33)
+    near = shapely.dwithin(np.asarray(greenspace["geometry"]), city, 2000.0)
+    reserves = greenspace[near & (greenspace["type"] == _RESERVE).to_numpy()]
+    chosen = reserves[rng.uniform(size=len(reserves)) < 2 / 3]
+    names, geoms = list(chosen["name"]), list(chosen["geometry"])
+    inside = shapely.within(np.asarray(greenspace["geometry"]), city)
+    parks = greenspace[inside & (greenspace["type"] == _PARK).to_numpy()]
+    park = parks.loc[parks["geometry"].map(lambda g: g.area).idxmax()]
+    minx, miny, maxx, maxy = park["geometry"].bounds
+    north = shapely.box(minx, (miny + maxy) / 2, maxx, maxy)
+    names.append(f"{str(park['name']).removesuffix(' Park')} Meadows Local Nature Reserve")
+    geoms.append(park["geometry"].intersection(north, grid_size=GRID_M))
+    centres = shapely.get_coordinates(shapely.centroid(np.asarray(geoms)))
+    return pd.DataFrame(
+        {
+            "LNR_NAME": names,
+            "LNR_AREA": np.round(shapely.area(np.asarray(geoms)) / 1e4, 2),
+            "REFERENCE": [_grid_reference(x, y) for x, y in centres],
+            "STATUS": "Declared",
+            "geometry": geoms,
+        }
+    )
+
+
+def _grid_reference(x: float, y: float) -> str:
+    """Four-figure Ordnance Survey grid reference in the SP square (the demo lies in it)."""
+    return f"SP{int(x - 400_000) // 1000:02d}{int(y - 200_000) // 1000:02d}"
+
+
+def residential_land_table(
+    city: Polygon, greenspace: pd.DataFrame, water: pd.DataFrame
+) -> pd.DataFrame:
+    """Return residential land as OpenStreetMap's ``landuse=residential`` would draw it.
+
+    The city less its greenspace and water, in separate polygons. The demo's
+    residences stand on exactly this land (and off 10 m river banks), so an
+    estimate restricted to it is as good as a residential layer can make it.
+
+    Parameters
+    ----------
+    city : shapely.Polygon
+    greenspace, water : pandas.DataFrame
+        From :func:`greenspace_table` and :func:`coventry_geo.demo.water.water_bodies`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``landuse`` ("residential") and ``geometry``, one row per polygon.
+    """
+    taken = shapely.union_all([*greenspace["geometry"], *water["geometry"]], grid_size=GRID_M)
+    land = shapely.difference(city, taken, grid_size=GRID_M)
+    parts = shapely.get_parts(land)
+    parts = parts[shapely.area(parts) > 0]
+    return pd.DataFrame({"landuse": "residential", "geometry": list(parts)})
 
 
 def heat_network_table(seed: int, city: Polygon) -> pd.DataFrame:

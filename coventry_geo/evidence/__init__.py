@@ -109,7 +109,7 @@ def plan_evidence(study: Study, runner: StepRunner | None = None) -> EvidencePla
     plan.steps.append(
         EvidenceStep(
             "wards",
-            _present(study, _ALWAYS),
+            _present(study, _base_kinds(study)),
             (),
             lambda ctx, _: FamilyResult(layers={"wards": base_columns(ctx)}),
             role="wards",
@@ -181,6 +181,15 @@ def _present(study: Study, kinds: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for group in names for n in group)
 
 
+def _has_residences(study: Study) -> bool:
+    return study.available("residences", needed_for="residence-based counts") is not None
+
+
+def _base_kinds(study: Study) -> tuple[str, ...]:
+    """Layer kinds the base ward columns read: residences, else the small areas' population."""
+    return _ALWAYS if _has_residences(study) else (*_ALWAYS, "small_areas")
+
+
 def _add_families(study: Study, plan: EvidencePlan, families: list[Family], *, base: str) -> None:
     for family in families:
         layers = {k: study.available(k, needed_for=family.needed_for) for k in family.kinds}
@@ -190,7 +199,8 @@ def _add_families(study: Study, plan: EvidencePlan, families: list[Family], *, b
             why = f"no {', '.join(missing)} layer" if missing else f"{', '.join(absent)} not run"
             plan.skipped[family.name] = f"{why}: {family.needed_for} not computed"
             continue
-        reads = _present(study, (*family.kinds, *_ALWAYS, *family.optional))
+        estimate = () if _has_residences(study) else family.without_residences
+        reads = _present(study, (*family.kinds, *_ALWAYS, *family.optional, *estimate))
         uses = (f"family:{a}" for a in family.after if a != SMALL_AREAS)
         plan.steps.append(
             EvidenceStep(

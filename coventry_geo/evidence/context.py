@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AREA_ID",
+    "POPULATION_KINDS",
     "SMALL_AREAS",
     "Context",
     "Evidence",
@@ -146,6 +147,24 @@ class Context:
         )
 
     @cached_property
+    def population(self) -> gpd.GeoDataFrame | None:
+        """Small-area population spread over each area (or its residential land).
+
+        None when the study has residences (counts come from the points) or its
+        small areas have no ``population``: the ``*_residents_est`` columns are
+        made only without address points.
+        """
+        if self.residences is not None or self.small_areas is None:
+            return None
+        if "population" not in self.small_areas.columns:
+            return None
+        from coventry_geo.indicators.population import population_surface
+
+        name = self.study.available("residential_land", needed_for="dasymetric estimates")
+        land = self.study.vector(name) if name else None
+        return population_surface(self.small_areas, land)
+
+    @cached_property
     def sites(self) -> gpd.GeoDataFrame | None:
         """Greenspace parcels merged into sites (None without a greenspace layer)."""
         name = self.study.available("greenspace", needed_for="greenspace sites")
@@ -170,6 +189,8 @@ class Context:
 SMALL_AREAS = "small_areas"
 #: Id column of the small areas.
 AREA_ID = "area_id"
+#: Layers residents are estimated from when there are no residences (``*_residents_est``).
+POPULATION_KINDS = ("small_areas", "residential_land")
 
 
 @dataclass(frozen=True)
@@ -212,6 +233,9 @@ class Family:
         of ``kinds`` to the layer chosen.
     optional : tuple of str
         Layer kinds it also reads when present (part of its cache key).
+    without_residences : tuple of str
+        Layer kinds it also reads when present and the study has no residences
+        (e.g. small areas, to estimate residents from their population).
     settings : type or None
         Frozen dataclass of its ``[settings.<name>]`` table, its fields declared
         with :func:`coventry_geo.manifest.settings.setting` (checked when the
@@ -235,6 +259,7 @@ class Family:
     needed_for: str
     compute: Callable[[Context, dict[str, str], Evidence], FamilyResult]
     optional: tuple[str, ...] = ()
+    without_residences: tuple[str, ...] = ()
     settings: type | None = None
     after: tuple[str, ...] = ()
     small_area: SmallAreaColumns | None = None

@@ -18,11 +18,20 @@ __all__ = ["assemble", "base_columns"]
 
 
 def base_columns(ctx: Context) -> gpd.GeoDataFrame:
-    """Ward id, name, area and (with residences) residences and residents."""
+    """Ward id, name, area, and residences and residents.
+
+    With residences: their count and residents field; without: the population of the
+    small areas the area-to-ward lookup assigns to the ward.
+    """
     wards = ctx.wards
     columns = [population.ward_area_ha(wards).to_frame()]
     if ctx.residences is not None:
         columns.append(population.ward_residents(wards, ctx.residences))
+    elif ctx.small_areas is not None and "population" in ctx.small_areas.columns:
+        residents = population.small_area_ward_residents(
+            ctx.small_areas, ctx.small_area_wards, pd.Index(wards["ward_id"])
+        )
+        columns.append(residents.to_frame())
     table = pd.concat(columns, axis=1)
     out = wards[["ward_id", "ward_name"]].join(table, on="ward_id")
     return gpd.GeoDataFrame(out, geometry=wards.geometry.array, crs=wards.crs)

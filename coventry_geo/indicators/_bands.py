@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from coventry_geo.indicators.population import estimated_residents
 from coventry_geo.zonal import points_in_zones, polygon_area_share
 
 __all__ = ["exclusive_bands", "band_of_points", "band_exposure"]
@@ -66,6 +67,7 @@ def band_exposure(
     *,
     zone_id: str,
     residences: gpd.GeoDataFrame | None = None,
+    population: gpd.GeoDataFrame | None = None,
     total: str | None = None,
 ) -> pd.DataFrame:
     """Area share, residences and residents of each band within each zone.
@@ -78,14 +80,18 @@ def band_exposure(
     zone_id : str, keyword-only
     residences : geopandas.GeoDataFrame, optional, keyword-only
         Points, with an optional ``residents`` field.
+    population : geopandas.GeoDataFrame, optional, keyword-only
+        A population surface (:func:`coventry_geo.indicators.population.population_surface`),
+        for residents estimated by areal weighting.
     total : str, optional, keyword-only
         When given, also report the union of all bands under this label.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by zone id: ``<band>_area_pct`` and, with residences,
-        ``<band>_residences`` and ``<band>_residents``.
+        Indexed by zone id: ``<band>_area_pct``; with residences,
+        ``<band>_residences`` and ``<band>_residents``; with a population surface,
+        ``<band>_residents_est``.
     """
     labels = bands["band"].tolist()
     share = polygon_area_share(zones, bands, zone_id=zone_id, by="band")
@@ -96,6 +102,12 @@ def band_exposure(
         out[f"{total}_area_pct"] = out[[f"{b}_area_pct" for b in labels]].sum(axis=1)
     if residences is not None:
         _add_residents(out, zones, residences, bands, zone_id=zone_id, total=total)
+    if population is not None:
+        est = estimated_residents(population, zones, bands, zone_id=zone_id)
+        for label in labels:
+            out[f"{label}_residents_est"] = est[label].reindex(out.index).fillna(0.0)
+        if total is not None:
+            out[f"{total}_residents_est"] = est[labels].sum(axis=1).reindex(out.index).fillna(0.0)
     return out
 
 

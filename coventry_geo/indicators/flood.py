@@ -46,6 +46,7 @@ def flood_exposure(
     *,
     zone_id: str = "ward_id",
     residences: gpd.GeoDataFrame | None = None,
+    population: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Share of each zone's area, residences and residents in Flood Zones 3 and 2.
 
@@ -59,6 +60,10 @@ def flood_exposure(
         Id column of ``zones``.
     residences : geopandas.GeoDataFrame, optional, keyword-only
         Residence points, optionally with ``residents`` (persons).
+    population : geopandas.GeoDataFrame, optional, keyword-only
+        Small-area population surface
+        (:func:`coventry_geo.indicators.population.population_surface`): adds
+        ``fz3_residents_est``, ``fz2_residents_est``, ``flood_residents_est``.
 
     Returns
     -------
@@ -66,14 +71,17 @@ def flood_exposure(
         Indexed by zone id: ``fz3_area_pct``, ``fz2_area_pct``, ``flood_area_pct``
         (% of zone area) and, with residences, ``fz3_residences``,
         ``fz2_residences``, ``flood_residences`` (count) and the matching
-        ``*_residents`` (persons).
+        ``*_residents`` (persons); with ``population``, the ``*_residents_est``
+        (persons).
 
     Notes
     -----
     .. math:: \text{fz3\_area\_pct} = 100\,A(z \cap FZ3) / A(z)
     """
     bands = flood_zone_bands(flood_zones)
-    return band_exposure(zones, bands, zone_id=zone_id, residences=residences, total="flood")
+    return band_exposure(
+        zones, bands, zone_id=zone_id, residences=residences, population=population, total="flood"
+    )
 
 
 def surface_water_bands(surface_water: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -98,6 +106,7 @@ def surface_water_exposure(
     *,
     zone_id: str = "ward_id",
     residences: gpd.GeoDataFrame | None = None,
+    population: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Share of each zone's area and residents in each surface-water risk band.
 
@@ -108,16 +117,21 @@ def surface_water_exposure(
         RoFSW polygons with ``risk_band``.
     zone_id : str, keyword-only
     residences : geopandas.GeoDataFrame, optional, keyword-only
+    population : geopandas.GeoDataFrame, optional, keyword-only
+        As in :func:`flood_exposure`.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by zone id: ``sw_high_area_pct``, ``sw_medium_area_pct``,
         ``sw_low_area_pct`` (% of zone area) and, with residences, the matching
-        ``*_residences`` (count) and ``*_residents`` (persons).
+        ``*_residences`` (count) and ``*_residents`` (persons); with ``population``,
+        ``*_residents_est`` (persons).
     """
     bands = surface_water_bands(surface_water)
-    return band_exposure(zones, bands, zone_id=zone_id, residences=residences)
+    return band_exposure(
+        zones, bands, zone_id=zone_id, residences=residences, population=population
+    )
 
 
 def _info(name: str, label: str, unit: str, description: str) -> ColumnInfo:
@@ -175,6 +189,24 @@ register_columns(
         "Residents in Flood Zone 2 or 3",
         "persons",
         "Residents of points in Flood Zone 2 or 3.",
+    ),
+    *(
+        _info(
+            f"{band}_residents_est",
+            f"Residents in {label} (estimated)",
+            "persons",
+            f"Residents estimated to live in {label}: small-area population spread evenly "
+            "over each area (or its residential land) and summed over the band's part of "
+            "the ward (no address points).",
+        )
+        for band, label in (
+            ("fz3", "Flood Zone 3"),
+            ("fz2", "the Flood Zone 2 band"),
+            ("flood", "Flood Zone 2 or 3"),
+            ("sw_high", "high surface-water risk"),
+            ("sw_medium", "medium surface-water risk"),
+            ("sw_low", "low surface-water risk"),
+        )
     ),
     _info(
         "sw_high_area_pct",

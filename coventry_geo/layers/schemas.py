@@ -201,6 +201,17 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
             description="Greenspace polygons (e.g. OS Open Greenspace sites).",
         ),
         LayerSchema(
+            "nature_reserves",
+            "polygon",
+            optional=(
+                _S("reserve_id", "str", "", "reserve reference"),
+                _S("name", "str"),
+                _S("area_ha", "num", "ha", "area as published (the polygons are measured)"),
+            ),
+            description="Local Nature Reserves (e.g. Natural England's Local Nature Reserves "
+            "(England)), for the ANGSt capacity criterion.",
+        ),
+        LayerSchema(
             "greenspace_access_points",
             "point",
             required=(_S("site_id", "str", "", "the greenspace site it opens onto"),),
@@ -220,6 +231,13 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
             required=(_S("zone_id", "str"),),
             optional=(_S("name", "str"), _S("heat_demand", "num", "MWh/year")),
             description="Heat network zones (e.g. DESNZ zoning outputs).",
+        ),
+        LayerSchema(
+            "residential_land",
+            "polygon",
+            description="Residential land (e.g. OpenStreetMap landuse=residential, OS Open "
+            "Zoomstack urban areas): where small-area population lives, for estimates without "
+            "residences.",
         ),
         LayerSchema(
             "postcodes",

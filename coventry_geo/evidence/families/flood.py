@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coventry_geo._lazy import lazy_import
-from coventry_geo.evidence.context import AREA_ID, Family, FamilyResult, SmallAreaColumns
+from coventry_geo.evidence.context import (
+    AREA_ID,
+    POPULATION_KINDS,
+    Family,
+    FamilyResult,
+    SmallAreaColumns,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -18,7 +24,10 @@ flood = lazy_import("coventry_geo.indicators.flood")
 
 def _wards(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
     zones = ctx.study.vector(layers["flood_zones"])
-    return FamilyResult(columns=flood.flood_exposure(ctx.wards, zones, residences=ctx.residences))
+    cols = flood.flood_exposure(
+        ctx.wards, zones, residences=ctx.residences, population=ctx.population
+    )
+    return FamilyResult(columns=cols)
 
 
 def _small_areas(ctx: Context, _: Evidence, small: gpd.GeoDataFrame, name: str) -> pd.DataFrame:
@@ -31,6 +40,7 @@ FAMILY = Family(
     kinds=("flood_zones",),
     needed_for="flood-zone exposure (AR1)",
     compute=_wards,
+    without_residences=POPULATION_KINDS,
     small_area=SmallAreaColumns("flood_zones", _small_areas),
     order=10,
     indicators="coventry_geo.indicators.flood",

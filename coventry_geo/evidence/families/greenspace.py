@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -58,13 +59,21 @@ def _wards(ctx: Context, _: dict[str, str], __: Evidence) -> FamilyResult:
     sites = ctx.sites
     points = ctx.study.available("greenspace_access_points", needed_for="access-point distances")
     access_points = gs.site_access_points(ctx.study.vector(points), sites) if points else None
+    reserves_name = ctx.study.available(
+        "nature_reserves", needed_for="the Local Nature Reserve capacity criterion"
+    )
+    reserves = ctx.study.vector(reserves_name) if reserves_name else None
     columns, result_layers = [], {"greenspace_sites": sites}
     for standard in greenspace_standards(ctx):
         access = residence_access(
             ctx.residences, sites, standard=standard, access_points=access_points
         )
         ctx.cache[("access", standard)] = access
-        columns.append(gs.ward_access(access, ctx.wards, standard=standard, sites=sites))
+        columns.append(
+            gs.ward_access(
+                access, ctx.wards, standard=standard, sites=sites, nature_reserves=reserves
+            )
+        )
         deficiency = gs.deficiency_areas(
             sites, ctx.wards, standard=standard, access_points=access_points
         )
@@ -83,8 +92,10 @@ def _small_areas(
     if access is None:
         access = residence_access(ctx.residences, ctx.sites, standard=standard)
     zones = small[[AREA_ID, small.geometry.name]].rename(columns={AREA_ID: "ward_id"})
-    out = gs.ward_access(access, zones, standard=standard, sites=ctx.sites)
-    column = f"pct_residents_meeting_{_code(standard)}_all"
+    # Only the tiers: capacity criteria are for the wards (and city), not small areas.
+    tiers_only = dataclasses.replace(standards.load_standard(standard), capacities=())
+    out = gs.ward_access(access, zones, standard=tiers_only, sites=ctx.sites)
+    column = f"pct_residents_meeting_{tiers_only.code}_all"
     return out[[column]].rename_axis(AREA_ID)
 
 
@@ -95,7 +106,7 @@ def _code(standard: str) -> str:
 FAMILY = Family(
     name="greenspace",
     kinds=("greenspace", "residences"),
-    optional=("greenspace_access_points",),
+    optional=("greenspace_access_points", "nature_reserves"),
     needed_for="ANGSt greenspace access (NB10)",
     settings=GreenspaceSettings,
     compute=_wards,

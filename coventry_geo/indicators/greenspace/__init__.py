@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from coventry_geo.columns import ColumnInfo, register_columns
-from coventry_geo.errors import LayerSchemaError, PartialCoverageWarning
+from coventry_geo.errors import LayerSchemaError, MissingLayerWarning, PartialCoverageWarning
 from coventry_geo.geography import point_zone
 from coventry_geo.indicators.greenspace.access import SiteSet, coverage_margin, spatial_order
 from coventry_geo.indicators.greenspace.network import NetworkSites, StreetGraph, site_entrances
@@ -65,6 +65,7 @@ _M2_PER_HA = 10_000.0
 _FAMILY = "greenspace"
 _LAYER = "greenspace"
 _RESIDENCES = "residences"
+_RESERVES = "nature_reserves"
 _STREETS = "streets"
 _BUFFER_QUAD_SEGS = 16
 
@@ -540,6 +541,7 @@ def ward_access(
     standard: Standard | str | Path,
     sites: gpd.GeoDataFrame,
     residents_field: str = "residents",
+    nature_reserves: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Share of residences and residents meeting each tier per ward, and capacity per 1,000.
 
@@ -556,6 +558,12 @@ def ward_access(
     residents_field : str, keyword-only
         Residents per residence (persons). Without it the residents-weighted and
         per-1,000 columns are NaN.
+    nature_reserves : geopandas.GeoDataFrame, optional, keyword-only
+        Local Nature Reserve polygons (layer kind ``nature_reserves``), same CRS: the
+        area a ``sites = "lnr"`` criterion counts. Without them, the sites' ``lnr_ha``
+        (greenspace parcels typed as LNRs) is used; with neither, that criterion's
+        columns are NA ("not assessed") and a :class:`MissingLayerWarning` says what
+        to add.
 
     Returns
     -------
@@ -564,7 +572,8 @@ def ward_access(
         ``<code>_none``: ``pct_residences_meeting_<key>`` and
         ``pct_residents_meeting_<key>`` (%; over residences that could be judged).
         For each capacity criterion: ``<code>_<name>_ha_per_1000`` (ha per 1,000
-        residents) and ``meets_<code>_<name>_capacity`` (bool; NA without residents).
+        residents) and ``meets_<code>_<name>_capacity`` (bool; NA without residents
+        or without a source of the sites it counts).
 
     Notes
     -----
@@ -574,7 +583,8 @@ def ward_access(
 
     with :math:`p_r = 1` for residences or the residents count, and :math:`f_s` the
     share of site :math:`s` that counts (1 for accessible sites; for Local Nature
-    Reserves ``lnr_ha / area_ha``).
+    Reserves ``lnr_ha / area_ha``, or, with ``nature_reserves``, :math:`s` ranges over
+    the union of the reserves with :math:`f_s = 1`).
     """
     std = _as_standard(standard)
     greenspace_columns(std)
@@ -589,7 +599,10 @@ def ward_access(
         out[f"pct_residents_meeting_{key}"] = _pct(met, zone, people, len(wards))
     residents = np.bincount(zone[zone >= 0], weights=people[zone >= 0], minlength=len(wards))
     for cap in std.capacities:
-        ha = _ward_site_area_ha(sites, wards, cap.sites)
+        ha = _ward_site_area_ha(sites, wards, cap.sites, nature_reserves)
+        if ha is None:
+            _warn_no_lnr_source(f"{std.code}_{cap.name}")
+            ha = np.full(len(wards), np.nan)
         per_1000 = np.divide(
             1000.0 * ha, residents, out=np.full(len(wards), np.nan), where=residents > 0
         )
@@ -621,26 +634,65 @@ def _pct(
 
 
 def _ward_site_area_ha(
-    sites: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, which: str
-) -> NDArray[np.float64]:
-    """Hectares of the sites counted by a capacity criterion inside each ward."""
-    area = sites["area_ha"].to_numpy(dtype="float64")
+    sites: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    which: str,
+    nature_reserves: gpd.GeoDataFrame | None,
+) -> NDArray[np.float64] | None:
+    """Hectares of the sites counted by a capacity criterion inside each ward.
+
+    None for Local Nature Reserves when there is no source of them: neither
+    ``nature_reserves`` nor a site with LNR parcels.
+    """
     if which == "lnr":
-        share = np.divide(
-            sites["lnr_ha"].to_numpy(dtype="float64"), area, out=np.zeros_like(area), where=area > 0
-        )
+        if nature_reserves is not None:
+            reserves = shapely.union_all(_reserve_polygons(nature_reserves))
+            return _area_in_wards(np.array([reserves]), np.ones(1), wards)
+        lnr_ha = sites["lnr_ha"].to_numpy(dtype="float64") if "lnr_ha" in sites else np.zeros(0)
+        if not (lnr_ha > 0).any():
+            return None
+        area = sites["area_ha"].to_numpy(dtype="float64")
+        share = np.divide(lnr_ha, area, out=np.zeros_like(area), where=area > 0)
     else:
         share = sites["accessible"].to_numpy(dtype=float)
         if which == "natural":
             share = share * sites["natural"].to_numpy(dtype=float)
-    site_idx, ward_idx = wards.sindex.query(sites.geometry.to_numpy(), predicate="intersects")
-    keep = share[site_idx] > 0
-    site_idx, ward_idx = site_idx[keep], ward_idx[keep]
-    pieces = shapely.intersection(
-        sites.geometry.to_numpy()[site_idx], wards.geometry.to_numpy()[ward_idx]
-    )
-    weights = shapely.area(pieces) * share[site_idx] / _M2_PER_HA
+    return _area_in_wards(sites.geometry.to_numpy(), share, wards)
+
+
+def _area_in_wards(
+    geoms: NDArray[np.object_], share: NDArray[np.float64], wards: gpd.GeoDataFrame
+) -> NDArray[np.float64]:
+    """Hectares of ``geoms`` (each weighted by its ``share``) inside each ward."""
+    geom_idx, ward_idx = wards.sindex.query(geoms, predicate="intersects")
+    keep = share[geom_idx] > 0
+    geom_idx, ward_idx = geom_idx[keep], ward_idx[keep]
+    pieces = shapely.intersection(geoms[geom_idx], wards.geometry.to_numpy()[ward_idx])
+    weights = shapely.area(pieces) * share[geom_idx] / _M2_PER_HA
     return np.bincount(ward_idx, weights=weights, minlength=len(wards))
+
+
+def _reserve_polygons(nature_reserves: gpd.GeoDataFrame) -> NDArray[np.object_]:
+    """Return the reserves' geometries, checked to be polygons."""
+    geoms = nature_reserves.geometry.to_numpy()
+    bad = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    if bad.any():
+        msg = f"expected polygons, found {int(bad.sum())} features of other types."
+        fix = "give Local Nature Reserves as polygons (their boundaries)."
+        raise LayerSchemaError(_RESERVES, None, msg, fix)
+    return geoms
+
+
+def _warn_no_lnr_source(prefix: str) -> None:
+    """One MissingLayerWarning: an LNR capacity criterion cannot be assessed."""
+    msg = (
+        f"no Local Nature Reserve source: no nature_reserves layer, and no greenspace "
+        f"parcel's type is one of lnr_types, so {prefix}_ha_per_1000 and "
+        f"meets_{prefix}_capacity are NA (not assessed), not 0. Fix: add a layer of kind "
+        "nature_reserves, e.g. Natural England's Local Nature Reserves (England) with "
+        'preset = "ne_local_nature_reserves" (see layers/README.md).'
+    )
+    warnings.warn(msg, MissingLayerWarning, stacklevel=3)
 
 
 def deficiency_areas(

@@ -241,6 +241,27 @@ PRESETS: dict[str, Preset] = {
             "refToGreenspaceSite (GML). Confirmed from public code reading each format.",
         ),
         Preset(
+            name="ne_local_nature_reserves",
+            kind="nature_reserves",
+            title="Natural England Local Nature Reserves (England)",
+            fields={
+                "reserve_id": (r"REFERENCE", r"ref_code"),
+                "name": (r"LNR_NAME",),
+                "area_ha": (r"LNR_AREA",),
+            },
+            source_url="https://naturalengland-defra.opendata.arcgis.com/datasets/Defra::local-"
+            "nature-reserves-england/about (download: environment.data.gov.uk/DefraDataDownload/"
+            "?mapService=NE/LocalNatureReservesEngland)",
+            attribution="© Natural England copyright. Contains Ordnance Survey data © Crown "
+            "copyright and database right.",
+            checked="LNR_NAME, LNR_AREA (hectares), REFERENCE (grid reference, e.g. SD881411), "
+            "STATUS ('Declared'), GIS_DATE confirmed from public code printing a feature of "
+            "the Natural England ArcGIS service Local_Nature_Reserves_England (layer 0); the "
+            "lower-case spellings of the GeoPackage/Shapefile downloads match case-insensitively. "
+            "ref_code is an unconfirmed fallback for the reference. The dataset is 'indicative, "
+            "not definitive' (Natural England): the declaring council holds the boundaries.",
+        ),
+        Preset(
             name="os_open_rivers",
             kind="blue",
             title="OS Open Rivers: watercourse links",
