@@ -134,8 +134,8 @@ def surface_water_exposure(
     )
 
 
-def _info(name: str, label: str, unit: str, description: str) -> ColumnInfo:
-    return ColumnInfo(name, label, unit, description, "flood", higher_is_worse=True)
+def _info(name: str, label: str, unit: str, description: str, **more: str) -> ColumnInfo:
+    return ColumnInfo(name, label, unit, description, "flood", higher_is_worse=True, **more)
 
 
 register_columns(
@@ -198,6 +198,7 @@ register_columns(
             f"Residents estimated to live in {label}: small-area population spread evenly "
             "over each area (or its residential land) and summed over the band's part of "
             "the ward (no address points).",
+            docs="residents-without-address-points-_residents_est",
         )
         for band, label in (
             ("fz3", "Flood Zone 3"),
