@@ -32,12 +32,18 @@ class FamilyResult:
         Extra tables (written as CSV).
     layers : dict of str to geopandas.GeoDataFrame
         Extra map layers (written as GeoPackage layers).
+    shared : dict of str to pandas.DataFrame
+        Intermediate results later steps reuse (e.g. ``access:<standard>``, the
+        ANGSt access of every residence), kept in the step cache with the rest,
+        so that they are reused when this step comes from the cache too; not
+        written out. Later steps find them in :attr:`Context.cache`.
     """
 
     columns: pd.DataFrame | None = None
     city: dict[str, float] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    shared: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,7 +94,8 @@ class Context:
         self.settings: Settings = study_settings(
             study.manifest.settings, manifest=str(study.manifest.path)
         )
-        self.cache: dict[object, object] = {}
+        #: The :attr:`FamilyResult.shared` results of the steps run so far.
+        self.cache: dict[str, pd.DataFrame] = {}
 
     @classmethod
     def from_study(cls, study: Study) -> Context:

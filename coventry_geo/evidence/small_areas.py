@@ -108,7 +108,7 @@ def _greenspace(
         return None
     standard = greenspace_standards(ctx)[0]
     code = standards.load_standard(standard).code
-    access = ctx.cache.get(("access", standard))
+    access = ctx.cache.get(f"access:{standard}")  # from the greenspace family, maybe cached
     if access is None:
         access = residence_access(ctx.residences, ctx.sites, standard=standard)
     zones = small[[_ID, small.geometry.name]].rename(columns={_ID: "ward_id"})

@@ -115,18 +115,18 @@ def _greenspace(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResu
     sites = ctx.sites
     points = ctx.study.available("greenspace_access_points", needed_for="access-point distances")
     access_points = gs.site_access_points(ctx.study.vector(points), sites) if points else None
-    columns, result_layers = [], {"greenspace_sites": sites}
+    columns, result_layers, shared = [], {"greenspace_sites": sites}, {}
     for standard in greenspace_standards(ctx):
         access = residence_access(
             ctx.residences, sites, standard=standard, access_points=access_points
         )
-        ctx.cache[("access", standard)] = access
+        shared[f"access:{standard}"] = access  # the small-area table reuses it
         columns.append(gs.ward_access(access, ctx.wards, standard=standard, sites=sites))
         deficiency = gs.deficiency_areas(
             sites, ctx.wards, standard=standard, access_points=access_points
         )
         result_layers[f"deficiency_{_code(standard)}"] = deficiency
-    return FamilyResult(columns=pd.concat(columns, axis=1), layers=result_layers)
+    return FamilyResult(columns=pd.concat(columns, axis=1), layers=result_layers, shared=shared)
 
 
 def _green_blue(ctx: Context, layers: dict[str, str], _: Evidence) -> FamilyResult:
