@@ -74,13 +74,13 @@ def test_notebook_uses_only_the_public_api(path: Path) -> None:
 
 def test_private_names_are_found() -> None:
     source = (
-        "from coventry_geo.zonal.grid import grid\n"
+        "from coventry_geo.layers._checks import check\n"
         "from coventry_geo.maps import _page\n"
-        "import coventry_geo.demo.city\n"
+        "import coventry_geo.maps._html\n"
         "study._vectors\n"
         "x.__class__\n"
     )
-    assert _private_names(source) == ["_zonal_grid", "_page", "_demo_city", "_vectors"]
+    assert _private_names(source) == ["_checks", "_page", "_html", "_vectors"]
 
 
 @pytest.fixture(scope="session")
