@@ -138,3 +138,43 @@ def test_cache_dir_can_be_chosen(flood_study, tmp_path):
     assert (tmp_path / "elsewhere" / "file_hashes.json").is_file()
     assert any((tmp_path / "elsewhere" / "steps").rglob("entry.json"))
     assert not (result.out_dir.parent / ".coventry_geo_cache").exists()
+
+
+def test_small_areas_reuse_the_cached_residence_access(tiny_study, tmp_path, monkeypatch):
+    """A rerun of the small-area table takes ANGSt access from the cached greenspace step."""
+    from coventry_geo.evidence import small_areas as small_area_step
+    from tests.conftest import tiny_wards
+
+    park = shapely.box(X0 + 900, Y0 + 900, X0 + 1100, Y0 + 1100)  # 4 ha at the centre
+    # Two private plots 11 km away: the layer's extent covers every ANGSt tier's reach.
+    far = [shapely.box(X0 - 11e3, Y0 - 11e3, X0 - 11e3 + 1, Y0 - 11e3 + 1)]
+    far.append(shapely.box(X0 + 13e3, Y0 + 13e3, X0 + 13e3 + 1, Y0 + 13e3 + 1))
+    parks = gpd.GeoDataFrame(
+        {"access": ["public", "private", "private"]}, geometry=[park, *far], crs=27700
+    )
+    parks.to_file(tmp_path / "parks.gpkg")
+    small = tiny_wards().rename(columns={"WD_CODE": "LSOA"})
+    small = small.assign(IMD=[40.0, 10.0, 30.0, 20.0], POP=[800, 600, 400, 200])
+    small.to_file(tmp_path / "small.gpkg")
+    fields = {"area_id": "LSOA", "imd_score": "IMD", "population": "POP"}
+    manifest = tiny_study(
+        layers={
+            "parks": {"kind": "greenspace", "path": "parks.gpkg"},
+            "small": {"kind": "small_areas", "path": "small.gpkg", "fields": fields},
+        }
+    )
+    first = _run(manifest)
+    column = "pct_residents_meeting_angst_all"
+    assert column in first.evidence.small_areas.columns
+    small.assign(POP=[800, 600, 400, 201]).to_file(tmp_path / "small.gpkg")
+
+    def recomputed(*args, **kwargs):
+        raise AssertionError("ANGSt access recomputed for the small areas")
+
+    monkeypatch.setattr(small_area_step, "residence_access", recomputed)
+    again = _run(manifest)
+    assert "small_areas" in again.computed
+    assert "family:greenspace" not in again.computed
+    pd.testing.assert_series_equal(
+        again.evidence.small_areas[column], first.evidence.small_areas[column]
+    )

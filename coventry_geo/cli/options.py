@@ -31,6 +31,7 @@ __all__ = [
     "is_quiet",
     "log_format",
     "log_options",
+    "show_progress",
 ]
 
 _META = "coventry_geo.log"
@@ -186,6 +187,15 @@ def _log_warning(
 def is_quiet(ctx: click.Context) -> bool:
     """Whether ``-q`` was given (before or after the command)."""
     return ctx.find_root().meta.get(_META, {}).get("quiet", 0) > 0
+
+
+def show_progress(ctx: click.Context) -> bool:
+    """Whether to show the run's progress bar: on a terminal, without ``-q`` or JSON logs."""
+    return _stderr_is_terminal() and not is_quiet(ctx) and log_format() != "json"
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import click
 
 from coventry_geo.cli._report import log_run_summary, report_error
-from coventry_geo.cli.options import is_quiet, log_options
+from coventry_geo.cli.options import is_quiet, log_options, show_progress
 from coventry_geo.run.pipeline import RunResult, run_study
 from coventry_geo.study import open_study
 
@@ -102,7 +101,7 @@ def run(
             use_cache=not no_cache,
             force=force,
             strict=strict,
-            progress=sys.stderr.isatty() and not quiet,
+            progress=show_progress(ctx),
         )
     if not quiet:
         click.echo(outcome_line(result))

@@ -163,6 +163,7 @@ def compute_evidence(
     for step in plan.steps:
         stored = runner.run(step.name, step.key, lambda s=step: _to_cache(s.compute(ctx, evidence)))
         result = _from_cache(stored)
+        ctx.cache.update(result.shared)
         evidence.made_by.update(dict.fromkeys(_made(result), step.name))
         if step.role == "wards":
             evidence.wards = result.layers["wards"]
@@ -284,6 +285,7 @@ def _to_cache(result: FamilyResult) -> CachedResult:
     frames = {} if result.columns is None else {"columns": result.columns}
     frames |= {f"table:{k}": v for k, v in result.tables.items()}
     frames |= {f"layer:{k}": v for k, v in result.layers.items()}
+    frames |= {f"shared:{k}": v for k, v in result.shared.items()}
     city = {k: None if v is None else float(v) for k, v in result.city.items()}
     return CachedResult(frames=frames, values={"city": city, "skipped": result.skipped})
 
@@ -295,6 +297,7 @@ def _from_cache(stored: CachedResult) -> FamilyResult:
         city=dict(stored.values.get("city", {})),
         tables={k[6:]: v for k, v in frames.items() if k.startswith("table:")},
         layers={k[6:]: v for k, v in frames.items() if k.startswith("layer:")},
+        shared={k[7:]: v for k, v in frames.items() if k.startswith("shared:")},
         skipped=stored.values.get("skipped"),
     )
 

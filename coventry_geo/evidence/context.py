@@ -43,6 +43,11 @@ class FamilyResult:
         Extra tables (written as CSV).
     layers : dict of str to geopandas.GeoDataFrame
         Extra map layers (written as GeoPackage layers).
+    shared : dict of str to pandas.DataFrame
+        Intermediate results later steps reuse (e.g. ``access:<standard>``, the
+        ANGSt access of every residence), kept in the step cache with the rest,
+        so that they are reused when this step comes from the cache too; not
+        written out. Later steps find them in :attr:`Context.cache`.
     skipped : str or None
         Why the family has nothing to write, when it ran but its inputs allow
         no result (listed under ``skipped`` in ``run.json``).
@@ -52,6 +57,7 @@ class FamilyResult:
     city: dict[str, float] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    shared: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped: str | None = None
 
 
@@ -104,7 +110,8 @@ class Context:
         self.settings: Settings = study_settings(
             study.manifest.settings, manifest=str(study.manifest.path)
         )
-        self.cache: dict[object, object] = {}
+        #: The :attr:`FamilyResult.shared` results of the steps run so far.
+        self.cache: dict[str, pd.DataFrame] = {}
 
     @classmethod
     def from_study(cls, study: Study) -> Context:

@@ -63,7 +63,7 @@ class StepRunner:
     records : list of StepRecord
         The steps run so far.
     bar : tqdm.tqdm or None
-        A progress bar advanced by one at each step.
+        A progress bar: shows the step under way, advanced by one when it ends.
     """
 
     cache: StepCache | None = None
@@ -132,6 +132,8 @@ class StepRunner:
         CachedResult
         """
         start = time.perf_counter()
+        if self.bar is not None:
+            self.bar.set_postfix_str(name)  # the step under way
         usable = self.cache is not None and key is not None
         result = None
         if usable and not self.force:
@@ -150,7 +152,6 @@ class StepRunner:
                 self.cache.store(key, name, result, files_from=files_dir)
         self.records.append(StepRecord(name, key, cached, time.perf_counter() - start))
         if self.bar is not None:
-            self.bar.set_postfix_str(name)
             self.bar.update()
         return result
 

@@ -63,12 +63,12 @@ def _wards(ctx: Context, _: dict[str, str], __: Evidence) -> FamilyResult:
         "nature_reserves", needed_for="the Local Nature Reserve capacity criterion"
     )
     reserves = ctx.study.vector(reserves_name) if reserves_name else None
-    columns, result_layers = [], {"greenspace_sites": sites}
+    columns, result_layers, shared = [], {"greenspace_sites": sites}, {}
     for standard in greenspace_standards(ctx):
         access = residence_access(
             ctx.residences, sites, standard=standard, access_points=access_points
         )
-        ctx.cache[("access", standard)] = access
+        shared[f"access:{standard}"] = access  # the small-area table reuses it
         columns.append(
             gs.ward_access(
                 access, ctx.wards, standard=standard, sites=sites, nature_reserves=reserves
@@ -78,7 +78,7 @@ def _wards(ctx: Context, _: dict[str, str], __: Evidence) -> FamilyResult:
             sites, ctx.wards, standard=standard, access_points=access_points
         )
         result_layers[f"deficiency_{_code(standard)}"] = deficiency
-    return FamilyResult(columns=pd.concat(columns, axis=1), layers=result_layers)
+    return FamilyResult(columns=pd.concat(columns, axis=1), layers=result_layers, shared=shared)
 
 
 def _small_areas(
@@ -88,7 +88,7 @@ def _small_areas(
     if ctx.residences is None:
         return None
     standard = greenspace_standards(ctx)[0]
-    access = ctx.cache.get(("access", standard))
+    access = ctx.cache.get(f"access:{standard}")  # from the greenspace family, maybe cached
     if access is None:
         access = residence_access(ctx.residences, ctx.sites, standard=standard)
     zones = small[[AREA_ID, small.geometry.name]].rename(columns={AREA_ID: "ward_id"})

@@ -421,8 +421,17 @@ def _ward_lists(geoms: NDArray[np.object_], wards: gpd.GeoDataFrame) -> NDArray[
     pairs = pairs.loc[measure > _MIN_MEASURE]
     ids = wards["ward_id"].astype(str).to_numpy()
     pairs = pairs.assign(ward_id=ids[pairs["ward"]]).sort_values(["asset", "ward_id"])
-    joined = pairs.groupby("asset")["ward_id"].agg(";".join)
-    return joined.reindex(range(len(geoms)), fill_value="").to_numpy(dtype=object)
+    asset, ward_id = pairs["asset"].to_numpy(), pairs["ward_id"].to_numpy(dtype=object)
+    lists = np.full(len(geoms), "", dtype=object)
+    if not len(asset):
+        return lists
+    start = np.flatnonzero(np.r_[True, asset[1:] != asset[:-1]])
+    end = np.r_[start[1:], len(asset)]
+    single = end - start == 1  # most assets: one ward, no joining
+    lists[asset[start[single]]] = ward_id[start[single]]
+    for first, stop in zip(start[~single], end[~single], strict=True):
+        lists[asset[first]] = ";".join(ward_id[first:stop])
+    return lists
 
 
 # --------------------------------------------------------------------------- the GeoPackage
