@@ -140,9 +140,10 @@ def test_cache_dir_can_be_chosen(flood_study, tmp_path):
     assert not (result.out_dir.parent / ".coventry_geo_cache").exists()
 
 
+@pytest.mark.filterwarnings("ignore::coventry_geo.errors.MissingLayerWarning")  # no LNR source
 def test_small_areas_reuse_the_cached_residence_access(tiny_study, tmp_path, monkeypatch):
     """A rerun of the small-area table takes ANGSt access from the cached greenspace step."""
-    from coventry_geo.evidence import small_areas as small_area_step
+    from coventry_geo.evidence.families import greenspace as greenspace_family
     from tests.conftest import tiny_wards
 
     park = shapely.box(X0 + 900, Y0 + 900, X0 + 1100, Y0 + 1100)  # 4 ha at the centre
@@ -171,7 +172,7 @@ def test_small_areas_reuse_the_cached_residence_access(tiny_study, tmp_path, mon
     def recomputed(*args, **kwargs):
         raise AssertionError("ANGSt access recomputed for the small areas")
 
-    monkeypatch.setattr(small_area_step, "residence_access", recomputed)
+    monkeypatch.setattr(greenspace_family, "residence_access", recomputed)
     again = _run(manifest)
     assert "small_areas" in again.computed
     assert "family:greenspace" not in again.computed

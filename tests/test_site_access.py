@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from coventry_geo import open_study, run_study
-from coventry_geo.errors import PartialCoverageWarning
+from coventry_geo.errors import MissingLayerWarning, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import describe_sites, greenspace_sites
 from tests.browser import open_page, requires_chromium
 from tests.conftest import X0, Y0
@@ -68,8 +68,9 @@ def site_run(tiny_study, tmp_path):
             }
         }
     )
-    with warnings.catch_warnings():  # two small sites cannot judge ANGSt's far tiers
+    with warnings.catch_warnings():  # two small sites cannot judge ANGSt's far tiers,
         warnings.simplefilter("ignore", PartialCoverageWarning)
+        warnings.simplefilter("ignore", MissingLayerWarning)  # nor the LNR criterion
         return run_study(open_study(manifest), out_dir=tmp_path / "out", use_cache=False)
 
 

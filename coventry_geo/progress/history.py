@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from coventry_geo.columns import ColumnInfo, column_info
+from coventry_geo.columns import ColumnInfo, column_info, for_csv
 from coventry_geo.errors import OutputError
 from coventry_geo.run.provenance import read_run_record
 from coventry_geo.styles import map_style
@@ -211,7 +211,8 @@ def carry_history(
     row : mapping
         This run's row (:func:`history_row`).
     wards : pandas.DataFrame
-        This run's ward table (without geometry).
+        This run's ward table (without geometry), kept as ``history/<run id>.csv``
+        rounded as ``wards.csv`` is (:func:`~coventry_geo.columns.for_csv`).
 
     Returns
     -------
@@ -227,7 +228,7 @@ def carry_history(
     table = pd.concat([table, pd.DataFrame([dict(row)])], ignore_index=True)
     current = snapshot_path(staging, str(row["run_id"]))
     current.parent.mkdir(exist_ok=True)
-    wards.to_csv(current, index=False)
+    for_csv(wards).to_csv(current, index=False)  # as wards.csv: compare reads both alike
     table.to_csv(staging / HISTORY, index=False)
     return [staging / HISTORY, *files, current]
 
