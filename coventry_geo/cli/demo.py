@@ -40,7 +40,7 @@ def demo(
     """Generate the synthetic demo city (if absent) and run everything on it.
 
     The demo city is synthetic: placed at Coventry's location, it describes no real place.
-    A first run takes one to two minutes on two cores; on a terminal a bar shows the steps.
+    A first run takes about two minutes on two cores; on a terminal a bar shows the steps.
     """
     from coventry_geo.demo import generate_demo  # heavy; only this command needs it
 
