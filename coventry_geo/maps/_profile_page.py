@@ -54,7 +54,8 @@ footer { margin-top: 10px; border-top: 1px solid #ccc; padding-top: 4px; }
   .nav { display: none; }
   section, figure, table { break-inside: avoid; }
 }
-@media (max-width: 700px) { .maps, .cols { grid-template-columns: 1fr; } }
+@media (max-width: 700px) { .maps, .cols { grid-template-columns: 1fr; }
+  td.num, td:first-child { white-space: normal; } }
 """
 
 _PAGE = Template("""<!DOCTYPE html>
