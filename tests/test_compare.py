@@ -7,10 +7,12 @@ import json
 import re
 import shutil
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 
 from coventry_geo import open_study, run_study
 from coventry_geo.errors import RunComparisonError
@@ -177,3 +179,24 @@ def test_unknown_run_ids_and_an_out_inside_an_output_folder_are_refused(tmp_path
         "inside the output folder",
     )
     assert not (good / "changes").exists()
+
+
+def test_a_users_changes_file_is_never_overwritten(tmp_path):
+    old = _output_folder(tmp_path / "old", canopy_pct=[10.0, 20.0])
+    new = _output_folder(
+        tmp_path / "new", run_id="20260201T000000Z-bbbbbbbb", canopy_pct=[9.0, 20.0]
+    )
+    mine = tmp_path / "reports"
+    mine.mkdir()
+    (mine / "changes.csv").write_text("my own notes\n", encoding="utf-8")
+    result = run_cli("compare", old, new, "--out", mine)
+    assert_refused(result, "changes.csv", "not written by coventry-geo compare", "Fix:")
+    assert (mine / "changes.csv").read_text(encoding="utf-8") == "my own notes\n"
+    outlines = [shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)]
+    gpd.GeoDataFrame({"ward_id": ["W1", "W2"]}, geometry=outlines, crs=27700).to_parquet(
+        new / "wards.parquet"
+    )
+    fresh = tmp_path / "fresh"
+    assert_ok(run_cli("compare", old, new, "--out", fresh))
+    assert_ok(run_cli("compare", old, new, "--out", fresh))  # its own files: replaced
+    assert (fresh / "changes.csv").read_text(encoding="utf-8").startswith("ward_id")

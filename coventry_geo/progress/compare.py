@@ -452,7 +452,8 @@ def write_changes(comparison: Comparison, out_dir: Path, *, title: str | None = 
     comparison : Comparison
     out_dir : Path
         A folder of the user's (not an output folder of a run: the next run would
-        refuse to replace it). Nothing in it is deleted; the files are replaced atomically.
+        refuse to replace it). Nothing in it is deleted; the files are replaced atomically,
+        and only when an earlier comparison wrote them (a user's ``changes.csv`` is refused).
     title : str, optional
         The page title (the runs compared are named under it).
 
@@ -464,6 +465,8 @@ def write_changes(comparison: Comparison, out_dir: Path, *, title: str | None = 
     from coventry_geo._files import write_atomic
 
     _check_out_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out_dir / _COMPARE_MARK, "written by coventry-geo compare\n")
     table = comparison.changes
     files = [write_atomic(out_dir / CHANGES_TABLE, table.to_csv(index=False))]
     wards = _change_wards(comparison)
@@ -529,6 +532,10 @@ def _significant(values: pd.Series, digits: int = 3) -> pd.Series:
     return values.round(digits - 1 - math.floor(math.log10(largest)))
 
 
+#: Written beside the comparison: its files may be replaced by the next comparison.
+_COMPARE_MARK = ".coventry-geo-compare"
+
+
 def _check_out_dir(out_dir: Path) -> None:
     """Refuse to write inside a run's output folder, or over a file."""
     for folder in (out_dir, *out_dir.resolve().parents):
@@ -541,4 +548,13 @@ def _check_out_dir(out_dir: Path) -> None:
             raise RunComparisonError(msg, path=out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"--out {out_dir} is a file. Fix: give a folder."
+        raise RunComparisonError(msg, path=out_dir)
+    ours = (out_dir / _COMPARE_MARK).is_file()
+    taken = [n for n in (CHANGES_TABLE, CHANGES_MAP, "assets") if (out_dir / n).exists()]
+    if taken and not ours:
+        msg = (
+            f"--out {out_dir} already holds {', '.join(taken)}, not written by coventry-geo "
+            "compare; nothing was replaced. Fix: give a new or empty folder, e.g. "
+            f"--out {out_dir / 'changes'}."
+        )
         raise RunComparisonError(msg, path=out_dir)
