@@ -487,6 +487,8 @@ def test_map_is_one_tab_stop_and_places_are_in_the_lists(published, tmp_path) ->
         assert not [s for s in stops if s.startswith("path")]
         assert len(stops) < 40, stops  # search, lists, layers, links: not one per shape
         page.locator("summary", has_text="All 3 green spaces").click()
+        # The list is built by the "toggle" event, which the browser fires as a separate task.
+        page.locator(".gb-browse[open] button").nth(2).wait_for()
         listed = page.locator(".gb-browse[open] button").all_inner_texts()
         assert listed == sorted(["Memorial Park", XSS_IMG, XSS_SCRIPT])
         page.locator(".gb-browse[open] button", has_text="Memorial Park").click()
