@@ -93,3 +93,34 @@ def test_sensitivity_table(wards):
     assert row["max_rank_change"] == moved.max()
     assert row["mean_abs_rank_change"] == pytest.approx(moved.mean())
     assert table["spearman_rho"].between(-1, 1).all()
+
+
+def test_ward_risk_is_the_population_weighted_mean_of_its_small_areas():
+    from coventry_geo.evidence.families.risk import _ward_risk
+
+    scored = pd.DataFrame(
+        {
+            "ward_id": ["A", "A", "B", "B", "C", "D"],
+            "population": [100.0, 300.0, 0.0, 0.0, 50.0, 10.0],
+            "risk_index": [0.2, 0.6, 0.0, 0.0, float("nan"), 0.9],
+        }
+    )
+    wards = _ward_risk(scored)
+    assert wards.loc["A", "risk_index"] == pytest.approx((100 * 0.2 + 300 * 0.6) / 400)
+    # no residents: the unweighted mean of its small areas (0: no residents, no risk)
+    assert wards.loc["B", "risk_index"] == 0.0
+    # no scored small area: not assessed, and not ranked
+    assert pd.isna(wards.loc["C", "risk_index"])
+    assert pd.isna(wards.loc["C", "risk_rank"])
+    assert wards["risk_rank"].dropna().tolist() == [2, 3, 1]  # A, B, D
+
+
+def test_a_small_area_without_an_index_does_not_dilute_its_ward():
+    from coventry_geo.evidence.families.risk import _ward_risk
+
+    scored = pd.DataFrame(
+        {"ward_id": ["A", "A"], "population": [100.0, 900.0], "risk_index": [0.4, float("nan")]}
+    )
+    wards = _ward_risk(scored)
+    assert wards.loc["A", "risk_index"] == pytest.approx(0.4)
+    assert wards["risk_rank"].dtype == "int64"

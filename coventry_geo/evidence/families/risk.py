@@ -128,19 +128,28 @@ def _vulnerability(table: pd.DataFrame, weights: dict[str, float]) -> dict[str, 
 
 
 def _ward_risk(scored: pd.DataFrame) -> pd.DataFrame:
-    """Ward risk: population-weighted mean of its small areas' index, and its rank."""
+    """Ward risk: population-weighted mean of its small areas' index, and its rank.
+
+    Small areas without an index are left out of their ward's mean. A ward whose scored small
+    areas have no residents at all takes their unweighted mean (0 when exposure is population:
+    no residents, no risk); a ward with no scored small area is NA and unranked.
+    """
+    index = scored["risk_index"]
     weight = (
-        scored["population"]
+        scored["population"].fillna(0.0)
         if "population" in scored.columns
         else pd.Series(1.0, index=scored.index)
-    )
+    ).where(index.notna(), 0.0)
     frame = pd.DataFrame(
-        {"ward_id": scored["ward_id"], "w": weight, "wr": weight * scored["risk_index"]}
+        {"ward_id": scored["ward_id"], "w": weight, "wr": weight * index.fillna(0.0), "r": index}
     )
-    sums = frame.groupby("ward_id")[["w", "wr"]].sum()
-    index = (sums["wr"] / sums["w"]).rename("risk_index")
-    rank = index.rank(ascending=False, method="min").astype("int64").rename("risk_rank")
-    return pd.concat([index, rank], axis=1)
+    by_ward = frame.groupby("ward_id")
+    sums = by_ward[["w", "wr"]].sum()
+    weighted = (sums["wr"] / sums["w"]).where(sums["w"] > 0)
+    ward_index = weighted.fillna(by_ward["r"].mean()).rename("risk_index")
+    rank = ward_index.rank(ascending=False, method="min").rename("risk_rank")
+    rank = rank.astype("int64") if rank.notna().all() else rank.astype("Int64")
+    return pd.concat([ward_index, rank], axis=1)
 
 
 FAMILY = Family(
