@@ -364,3 +364,28 @@ def test_real_greenspace_distance_equity(shared_data):
     assert len(layer) == 195
     flagged = layer.loc[layer["double_jeopardy"], "imd_rank"]
     assert (flagged < lsoas["imd_rank"].mean()).all()  # more deprived than the mean
+
+
+def test_double_jeopardy_without_enough_values_is_not_tested(grid, caplog):
+    grid["flood"] = np.nan
+    layer = double_jeopardy(grid, "flood", "imd_score")
+    assert layer.empty
+    grid["flood"] = 1.0  # the same everywhere: no cluster can be told apart
+    layer = double_jeopardy(grid, "flood", "imd_score")
+    assert len(layer) == 25
+    assert layer["double_jeopardy"].isna().all()
+    assert (layer["bv_cluster"] == "Not tested").all()
+    assert "the same value in every zone" in caplog.text
+    few = double_jeopardy(grid.iloc[:2].assign(flood=[1.0, 2.0]), "flood", "imd_score")
+    assert few["double_jeopardy"].isna().all()
+    clusters = local_clusters(grid.iloc[:2].assign(flood=[1.0, 2.0]), "flood")
+    assert (clusters["lisa_cluster"] == "Not tested").all()
+
+
+def test_equity_table_counts_no_double_jeopardy_where_none_was_tested(grid):
+    grid["flood_area_pct"] = 0.0
+    table = equity_table(grid, ["flood_area_pct"], deprivation="imd_score")
+    assert np.isnan(table.loc["flood_area_pct", "n_double_jeopardy"])
+    grid.loc[CLUSTER, "flood_area_pct"] = 40.0
+    table = equity_table(grid, ["flood_area_pct"], deprivation="imd_score")
+    assert table.loc["flood_area_pct", "n_double_jeopardy"] == len(CLUSTER)

@@ -76,6 +76,10 @@ DEFAULT_SEED = 20_240_501
 DEFAULT_PERMUTATIONS = 999
 #: Gap (m) below which two zones still count as contiguous.
 CONTIGUITY_TOLERANCE_M = 1.0
+#: Fewest zones (with values) on which a local Moran statistic is computed.
+MIN_LISA_ZONES = 3
+#: The cluster of a zone that could not be tested (too few zones, or no variation).
+NOT_TESTED = "Not tested"
 
 _CLUSTER_NAMES = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 
@@ -493,9 +497,16 @@ def local_clusters(
     -------
     geopandas.GeoDataFrame
         The zones with ``lisa_i``, ``lisa_p`` and ``lisa_cluster`` (High-High,
-        Low-High, Low-Low, High-Low, or "Not significant" where p >= alpha).
+        Low-High, Low-Low, High-Low, or "Not significant" where p >= alpha). With
+        fewer than :data:`MIN_LISA_ZONES` zones, or the same value everywhere, the
+        statistic is undefined: NaN, and "Not tested" (logged as a warning).
     """
     used = zones.dropna(subset=[column])
+    out = used.copy()
+    if not _testable(used, [column]):
+        out["lisa_i"] = out["lisa_p"] = np.nan
+        out["lisa_cluster"] = NOT_TESTED
+        return out
     with _quiet_pysal():
         lisa = Moran_Local(
             used[column].to_numpy(dtype="float64"),
@@ -503,7 +514,6 @@ def local_clusters(
             permutations=permutations,
             seed=seed,
         )
-    out = used.copy()
     out["lisa_i"] = lisa.Is
     out["lisa_p"] = lisa.p_sim
     out["lisa_cluster"] = _cluster_names(lisa.q, lisa.p_sim, alpha)
@@ -548,22 +558,49 @@ def double_jeopardy(
     geopandas.GeoDataFrame
         The zones with ``bv_lisa_i``, ``bv_lisa_p``, ``bv_cluster`` and
         ``double_jeopardy`` (bool). Filter on ``double_jeopardy`` for the table.
+        With fewer than :data:`MIN_LISA_ZONES` zones, or a column with the same
+        value everywhere, nothing is tested: NaN statistics, "Not tested", and
+        ``double_jeopardy`` NA (pandas ``boolean``).
 
     Notes
     -----
     .. math:: I_i^{BV} = z^{h}_i \sum_j w_{ij} z^{d}_j
     """
     used = zones.dropna(subset=[hazard, deprivation])
+    out = used.copy()
+    if not _testable(used, [hazard, deprivation]):
+        out["bv_lisa_i"] = out["bv_lisa_p"] = np.nan
+        out["bv_cluster"] = NOT_TESTED
+        out["double_jeopardy"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+        return out
     h = oriented(used[hazard], hazard, overrides).to_numpy()
     d = oriented(used[deprivation], deprivation, overrides).to_numpy()
     with _quiet_pysal():
         lisa = Moran_Local_BV(h, d, _contiguity(used), permutations=permutations, seed=seed)
-    out = used.copy()
     out["bv_lisa_i"] = lisa.Is
     out["bv_lisa_p"] = lisa.p_sim
     out["bv_cluster"] = _cluster_names(lisa.q, lisa.p_sim, alpha)
     out["double_jeopardy"] = (out["bv_cluster"] == "High-High") & (d > d.mean())
     return out
+
+
+def _testable(used: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether a local Moran statistic is defined: enough zones, and every column varies."""
+    if len(used) < MIN_LISA_ZONES:
+        logger.warning(
+            "%s: %d zones with values, fewer than %d: local clusters not tested",
+            ", ".join(columns),
+            len(used),
+            MIN_LISA_ZONES,
+        )
+        return False
+    constant = [c for c in columns if used[c].nunique() < 2]
+    if constant:
+        logger.warning(
+            "%s: the same value in every zone: local clusters not tested", ", ".join(constant)
+        )
+        return False
+    return True
 
 
 @contextmanager
@@ -727,7 +764,8 @@ def _equity_row(
             alpha=alpha,
             overrides=overrides,
         )
-        n_dj = float(layer["double_jeopardy"].sum())
+        tested = layer["double_jeopardy"].dropna()
+        n_dj = float(tested.sum()) if len(tested) else np.nan
     return {
         "concentration_index": ci.value,
         "ci_se": ci.se,

@@ -40,7 +40,8 @@ def _compute(_: Context, __: dict[str, str], evidence: Evidence) -> FamilyResult
     flags = table[[AREA_ID, "ward_id", table.geometry.name]].copy()
     for column in indicators:
         layer = equity.double_jeopardy(table, column, deprivation)
-        flags[f"dj_{column}"] = layer["double_jeopardy"].to_numpy()
+        # zones without a value (left out of the test) are NA, not "no"
+        flags[f"dj_{column}"] = layer["double_jeopardy"].astype("boolean").reindex(table.index)
     return FamilyResult(tables={"equity": summary.reset_index()}, layers={"double_jeopardy": flags})
 
 
