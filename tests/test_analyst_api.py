@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from click.testing import CliRunner
 
 import coventry_geo as cg
@@ -206,3 +207,72 @@ def test_risk_without_a_vulnerability_field_says_so(small_area_study, tmp_path):
     again = cg.run_study(cg.open_study(manifest))  # up to date: read back from run.json
     assert again.up_to_date
     assert again.skipped == result.skipped
+
+
+@pytest.mark.filterwarnings("ignore::coventry_geo.errors.MissingLayerWarning")
+def test_small_area_access_measures_to_the_sites_entrances(small_area_study, tmp_path):
+    """The small-area table (computed on its own) uses the access points, as the ward table does.
+
+    One 16 ha park in the north of W1, with one entrance on its north edge. By its edge, two of
+    W1's four residences are within 300 m; by its entrance, none is.
+    """
+    x0, y0 = tiny_wards().total_bounds[:2]
+    park = shapely.box(x0, y0 + 550, x0 + 400, y0 + 950)
+    # two 100 m2 plots (too small for the tier) mark the layer as covering the whole study
+    plots = [shapely.box(x0 - 400, y0 - 400, x0 - 390, y0 - 390)]
+    plots.append(shapely.box(x0 + 2390, y0 + 2390, x0 + 2400, y0 + 2400))
+    gpd.GeoDataFrame(
+        {"id": ["P1", "A1", "A2"], "name": ["Park", "Plot", "Plot"], "type": ["Park"] * 3},
+        geometry=[park, *plots],
+        crs=27700,
+    ).to_file(tmp_path / "greenspace.gpkg", layer="greenspace")
+    gpd.GeoDataFrame(
+        {"ref": ["P1"]}, geometry=[shapely.Point(x0 + 200, y0 + 950)], crs=27700
+    ).to_file(tmp_path / "entrances.gpkg", layer="entrances")
+    (tmp_path / "near.toml").write_text(
+        '[standard]\ncode = "near"\ntitle = "Any greenspace of 2 ha within 300 m"\n'
+        'source = "test"\n\n[[tier]]\nname = "2ha_300m"\nlabel = "2 ha within 300 m"\n'
+        "min_area_ha = 2.0\nmax_distance_m = 300.0\nnatural = false\n",
+        encoding="utf-8",
+    )
+    greenspace = {
+        "kind": "greenspace",
+        "path": "greenspace.gpkg",
+        "fields": {"site_id": "id"},
+    }
+    entrances = {
+        "kind": "greenspace_access_points",
+        "path": "entrances.gpkg",
+        "fields": {"site_id": "ref"},
+    }
+    manifest = small_area_study(greenspace=greenspace)
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text + '\n[settings.greenspace]\nstandards = ["near.toml"]\n', "utf-8")
+    by_edge = cg.small_area_table(cg.open_study(manifest), use_cache=False)
+    assert by_edge.loc["W1", "pct_residents_meeting_near_all"] == pytest.approx(50.0)
+
+    manifest = small_area_study(greenspace=greenspace, entrances=entrances)
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        + '\n[settings.greenspace]\nstandards = ["near.toml"]\n',
+        "utf-8",
+    )
+    by_entrance = cg.small_area_table(cg.open_study(manifest), use_cache=False)
+    assert by_entrance.loc["W1", "pct_residents_meeting_near_all"] == pytest.approx(0.0)
+
+
+def test_a_standard_file_is_read_beside_the_manifest_and_is_an_input(tiny_study, tmp_path):
+    manifest = tiny_study()
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text + '\n[settings.greenspace]\nstandards = ["../near.toml"]\n', "utf-8")
+    with pytest.raises(ManifestError, match=r"standards: path '\.\./near\.toml' leaves"):
+        cg.open_study(manifest)
+    (tmp_path / "standards").mkdir()
+    manifest.write_text(
+        text + '\n[settings.greenspace]\nstandards = ["standards/near.toml"]\n', "utf-8"
+    )
+    study = cg.open_study(manifest)
+    assert study.manifest.setting_files == {
+        "standards/near.toml": (tmp_path / "standards" / "near.toml").resolve()
+    }
+    assert "settings file standards/near.toml" in study.manifest.input_paths()

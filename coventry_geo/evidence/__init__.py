@@ -241,7 +241,8 @@ def _with_keys(study: Study, steps: list[EvidenceStep], runner: StepRunner) -> l
     for step in steps:
         key = runner.key(
             step.name,
-            files=layer_files(study, (study.manifest.study.ward_layer, *step.layers)),
+            files=layer_files(study, (study.manifest.study.ward_layer, *step.layers))
+            | (_setting_files(study) if step.role != "wards" else {}),
             manifest=manifest_part(study, step.layers, settings=step.role != "wards"),
             after=[keyed[a] for a in step.after],
         )
@@ -258,6 +259,11 @@ def layer_files(study: Study, names: tuple[str, ...]) -> dict[str, str]:
         files[name] = spec.path
         files.update(spec.table_files)
     return files
+
+
+def _setting_files(study: Study) -> dict[str, str]:
+    """Return label to file for the files ``[settings]`` names (greenspace standards)."""
+    return {f"settings:{raw}": str(p) for raw, p in study.manifest.setting_files.items()}
 
 
 def manifest_part(study: Study, names: tuple[str, ...], *, settings: bool = True) -> dict[str, Any]:

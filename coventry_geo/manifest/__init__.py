@@ -239,6 +239,10 @@ class Manifest:
         of the green-and-blue map.
     targets : dict of str to Target
         The ``[targets]`` table: indicator to its baseline, target and their years.
+    setting_files : dict of str to Path
+        Files named in ``[settings]`` (greenspace standards given as TOML files):
+        the value as written to the file, resolved against the manifest's folder
+        and confined like layer paths.
     """
 
     path: Path
@@ -249,6 +253,7 @@ class Manifest:
     fetch: dict[str, Any] = field(default_factory=dict)
     site: SiteSpec = field(default_factory=SiteSpec)
     targets: dict[str, Target] = field(default_factory=dict)
+    setting_files: dict[str, Path] = field(default_factory=dict)
 
     def names_of(self, kind: str) -> list[str]:
         """Return the names of the layers of one kind, in manifest order."""
@@ -273,6 +278,7 @@ class Manifest:
             if not spec.is_url:
                 found[f"layer '{name}'"] = Path(spec.path)
             found |= {f"table {label}": Path(p) for label, p in spec.table_files.items()}
+        found |= {f"settings file {raw}": p for raw, p in self.setting_files.items()}
         return found
 
 
@@ -322,11 +328,13 @@ def read_manifest(path: str | Path) -> Manifest:
         for name, table in layers_table.items()
     }
     study = _study_spec(path, base, raw_study, layers)
+    settings = _table(path, data, "settings", required=False)
     return Manifest(
         path=path.resolve(),
         study=study,
         layers=layers,
-        settings=_table(path, data, "settings", required=False),
+        settings=settings,
+        setting_files=_setting_files(path, base, settings, raw_study),
         maps=_table(path, data, "maps", required=False),
         fetch=_table(path, data, "fetch", required=False),
         site=site_spec(
@@ -659,6 +667,22 @@ def _resolve_path(
         )
         raise ManifestError(msg, path=path)
     return str(resolved)
+
+
+def _setting_files(
+    path: Path, base: Path, settings: dict[str, Any], study: dict[str, Any]
+) -> dict[str, Path]:
+    """Greenspace standards given as files: each value to its path (resolved like a layer's)."""
+    from coventry_geo.standards import SHIPPED_STANDARDS
+
+    greenspace = settings.get("greenspace", {})
+    entries = greenspace.get("standards") or [] if isinstance(greenspace, dict) else []
+    where = "[settings.greenspace] standards:"
+    return {
+        raw: Path(_resolve_path(path, base, where, raw, study, url=False))
+        for raw in entries
+        if raw not in SHIPPED_STANDARDS
+    }
 
 
 def _data_dir_name(raw: object) -> str:

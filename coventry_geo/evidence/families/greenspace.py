@@ -51,14 +51,24 @@ class GreenspaceSettings:
 
 
 def greenspace_standards(ctx: Context) -> list[str]:
-    """Return the greenspace standards to apply (``[settings.greenspace] standards``)."""
-    return list(ctx.settings.section("greenspace").get("standards", DEFAULT_STANDARDS))
+    """Return the greenspace standards to apply (``[settings.greenspace] standards``).
+
+    Shipped standards by name; standard files as paths resolved against the manifest's folder.
+    """
+    given = ctx.settings.section("greenspace").get("standards", DEFAULT_STANDARDS)
+    files = ctx.study.manifest.setting_files
+    return [str(files[s]) if s in files else s for s in given]
+
+
+def _access_points(ctx: Context) -> gpd.GeoDataFrame | None:
+    """Return the sites' entrances (``greenspace_access_points``) matched to the sites, if any."""
+    points = ctx.study.available("greenspace_access_points", needed_for="access-point distances")
+    return gs.site_access_points(ctx.study.vector(points), ctx.sites) if points else None
 
 
 def _wards(ctx: Context, _: dict[str, str], __: Evidence) -> FamilyResult:
     sites = ctx.sites
-    points = ctx.study.available("greenspace_access_points", needed_for="access-point distances")
-    access_points = gs.site_access_points(ctx.study.vector(points), sites) if points else None
+    access_points = _access_points(ctx)
     reserves_name = ctx.study.available(
         "nature_reserves", needed_for="the Local Nature Reserve capacity criterion"
     )
@@ -90,7 +100,9 @@ def _small_areas(
     standard = greenspace_standards(ctx)[0]
     access = ctx.cache.get(f"access:{standard}")  # from the greenspace family, maybe cached
     if access is None:
-        access = residence_access(ctx.residences, ctx.sites, standard=standard)
+        access = residence_access(
+            ctx.residences, ctx.sites, standard=standard, access_points=_access_points(ctx)
+        )
     zones = small[[AREA_ID, small.geometry.name]].rename(columns={AREA_ID: "ward_id"})
     # Only the tiers: capacity criteria are for the wards (and city), not small areas.
     tiers_only = dataclasses.replace(standards.load_standard(standard), capacities=())
