@@ -95,7 +95,10 @@ def normalise(values: pd.Series, method: Normalisation = "minmax") -> pd.Series:
         from scipy.stats import norm  # slow to import: only this normalisation needs it
 
         return pd.Series(norm.cdf(z), index=x.index).where(x.notna())
-    msg = f"normalisation '{method}' is not known; use one of {', '.join(NORMALISATIONS)}"
+    msg = (
+        f"normalisation '{method}' is not known. Fix: use one of {', '.join(NORMALISATIONS)} "
+        "(normalisation in [settings.risk], or the method= argument)."
+    )
     raise ValueError(msg)
 
 

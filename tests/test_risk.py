@@ -70,6 +70,8 @@ def test_zscore_normalisation_is_centred_on_one_half(wards):
 def test_bad_settings_are_named(wards, kwargs, match):
     with pytest.raises(ValueError, match=match):
         composite_risk(wards, **{**DEFAULT, **kwargs})
+    with pytest.raises(ValueError, match="Fix: "):
+        composite_risk(wards, **{**DEFAULT, **kwargs})
 
 
 def test_sensitivity_table(wards):

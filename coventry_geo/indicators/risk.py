@@ -116,7 +116,10 @@ def _combine(components: pd.DataFrame, how: Combination) -> pd.Series:
         return components.prod(axis=1, skipna=False)
     if how == "mean":
         return components.mean(axis=1, skipna=False)
-    msg = f"risk: combination '{how}' is not known; use 'product' or 'mean'."
+    msg = (
+        f'risk: combination \'{how}\' is not known. Fix: set combine = "product" or "mean" '
+        "([settings.risk] in the manifest, or the combine= argument)."
+    )
     raise ValueError(msg)
 
 
