@@ -270,7 +270,7 @@ def progress_chart(targets: Mapping[str, Target], history: pd.DataFrame, *, as_o
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.0, 2.6 * len(targets)), dpi=110, layout="constrained")
+    fig = Figure(figsize=(7.0, 2.6 * len(targets)), dpi=150, layout="constrained")
     axes = fig.subplots(len(targets), 1, squeeze=False)[:, 0]
     dates = pd.to_datetime(history["date"], errors="coerce", utc=True)
     for ax, target in zip(axes, targets.values(), strict=True):
@@ -281,7 +281,7 @@ def progress_chart(targets: Mapping[str, Target], history: pd.DataFrame, *, as_o
 
 
 def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_of: date) -> None:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from coventry_geo.maps.classify import format_value
 
@@ -293,8 +293,9 @@ def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_
         "--",
         color=_TRAJECTORY,
         lw=1.5,
-        label=f"Trajectory: {target.baseline:g} ({target.baseline_year}) to "
-        f"{target.target:g} ({target.target_year})",
+        label=f"Trajectory: {format_value(target.baseline, info.unit)} "
+        f"({target.baseline_year}) to {format_value(target.target, info.unit)} "
+        f"({target.target_year})",
     )
     ax.plot(
         [decimal_year(as_of)],
@@ -319,6 +320,7 @@ def _panel(ax: Any, target: Target, dates: pd.Series, history: pd.DataFrame, as_
     unit = f" ({info.unit})" if info.unit else ""
     ax.set_title(f"{info.label}: {verdict}", loc="left", fontsize=10)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: format_value(y, "")))  # 12,000
     ax.set_ylabel(f"{info.label}{unit}", fontsize=8)
     ax.legend(fontsize=7, loc="best", frameon=False)
     ax.grid(alpha=0.3)
