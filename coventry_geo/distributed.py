@@ -24,6 +24,7 @@ file system, or the same local disk for a local cluster), and the workers need
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -39,6 +40,7 @@ import pandas as pd
 import shapely
 
 from coventry_geo._extras import import_extra
+from coventry_geo._signals import signals_held
 from coventry_geo.backends import RASTER_ZONAL_STATS, RESIDENCE_ACCESS, Backend, use_backend
 from coventry_geo.errors import CoventryGeoError, LayerSchemaError, PartialCoverageWarning
 from coventry_geo.indicators.greenspace import _warn_unjudged, residence_access
@@ -110,13 +112,14 @@ def cluster(
     if workers < 1:
         msg = f"cluster: workers must be at least 1, not {workers}. Fix: pass --workers 1 or more."
         raise CoventryGeoError(msg)
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as local,
-        Client(local) as client,
-    ):
-        yield client
+    with contextlib.ExitStack() as stack:
+        with signals_held():  # a cluster stopped half-way through its start cannot be closed
+            local = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+            )
+        yield stack.enter_context(Client(local))
 
 
 def _connect(client_class: type[Client], scheduler: str, timeout: float) -> Client:

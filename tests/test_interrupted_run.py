@@ -88,3 +88,34 @@ def test_a_signal_in_the_drawing_step_stops_everything_and_keeps_the_outputs(
     assert snapshot(tmp_path / "out") == before  # the previous outputs, byte for byte
     assert not list(tmp_path.glob(".staging-*")), "staging folder left behind"
     assert not list(tmp_path.glob(".out.lock*")), "lock left behind"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_sigterm_while_the_dask_cluster_starts_is_a_clean_stop(tiny_study, tmp_path) -> None:
+    manifest = tiny_study()
+    run = subprocess.Popen(
+        [str(COVENTRY_GEO), "run", str(manifest), "--workers", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        helpers = _wait_for(
+            lambda: [p for p in _session_processes(run.pid) if p != run.pid],
+            "the Dask cluster's processes to start",
+        )
+        assert run.poll() is None, "the run ended before it could be stopped"
+        os.kill(run.pid, signal.SIGTERM)
+        _, err = run.communicate(timeout=_PATIENCE_S)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 128 + signal.SIGTERM, err
+    assert "run stopped by SIGTERM" in err
+    assert "Traceback" not in err, err
+    assert "Aborted" not in err, err
+    _wait_for(lambda: not _session_processes(run.pid), f"the cluster's processes {helpers} to end")
+    assert not (tmp_path / "out").exists()

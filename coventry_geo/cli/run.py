@@ -93,16 +93,17 @@ def run(
     if scheduler is not None and workers is not None:
         msg = "give --scheduler or --workers, not both"
         raise click.UsageError(msg)
-    with _stop_on_sigterm(), _dask(scheduler, workers):
-        result = run_reported(
-            manifest,
-            out_dir=out_dir,
-            cache_dir=cache_dir,
-            use_cache=not no_cache,
-            force=force,
-            strict=strict,
-            progress=show_progress(ctx),
-        )
+    result = run_reported(
+        manifest,
+        out_dir=out_dir,
+        scheduler=scheduler,
+        workers=workers,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        force=force,
+        strict=strict,
+        progress=show_progress(ctx),
+    )
     if not quiet:
         click.echo(outcome_line(result))
         for family, why in result.skipped.items():
@@ -132,13 +133,27 @@ def outcome_line(result: RunResult) -> str:
     )
 
 
-def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) -> RunResult:
+def run_reported(
+    manifest: str | Path,
+    *,
+    out_dir: Path | None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    **options: Any,
+) -> RunResult:
     """Open a study and run it; end with the run's summary record, whether it succeeds or not.
+
+    SIGTERM stops the run as Ctrl-C does (exit 143 and 130), from the start of
+    a Dask cluster to the end of the run, and the run cleans up after itself.
 
     Parameters
     ----------
     manifest : str or Path
     out_dir : Path or None, keyword-only
+    scheduler : str or None, keyword-only
+        Address of a running Dask scheduler to use.
+    workers : int or None, keyword-only
+        Start a local Dask cluster of that many workers for the run.
     **options
         Passed to :func:`~coventry_geo.run.pipeline.run_study`.
 
@@ -155,8 +170,9 @@ def run_reported(manifest: str | Path, *, out_dir: Path | None, **options: Any) 
     clock = time.perf_counter()
     study = None
     try:
-        study = open_study(manifest)
-        result = run_study(study, out_dir=out_dir, **options)
+        with _stop_on_sigterm(), _dask(scheduler, workers):
+            study = open_study(manifest)
+            result = run_study(study, out_dir=out_dir, **options)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001  reported, then the summary
         target = Path(out_dir).absolute() if out_dir else study and study.manifest.study.outputs
         code = (
@@ -181,11 +197,11 @@ class _Terminated(KeyboardInterrupt):
 def _report_stop(exc: KeyboardInterrupt, target: Path | None) -> int:
     """Log the one line that says a signal stopped the run; return its exit status."""
     signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+    kept = f"; the previous outputs in {target} are unchanged" if target else ""
     logger.error(
-        "run stopped by %s: its workers were stopped and nothing was published; "
-        "the previous outputs in %s are unchanged",
+        "run stopped by %s: its workers were stopped and nothing was published%s",
         signal.Signals(signum).name,
-        target,
+        kept,
     )
     return 128 + signum
 

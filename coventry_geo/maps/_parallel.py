@@ -16,16 +16,16 @@ are cancelled and the workers are terminated at once, not left drawing.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
 import os
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
+from coventry_geo._signals import signals_held
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = ["run_jobs", "worker_count", "MIN_JOBS_PER_WORKER", "MAX_WORKERS"]
 
@@ -37,8 +37,6 @@ R = TypeVar("R")
 MIN_JOBS_PER_WORKER = 3
 #: Workers used by default (the drawing is light; more mostly costs memory).
 MAX_WORKERS = 4
-#: Signals that stop a run (held while workers start).
-_STOPS = (signal.SIGINT, signal.SIGTERM)
 #: Modules the forkserver imports before forking workers.
 PRELOAD = ("coventry_geo.maps.report", "coventry_geo.maps.static", "coventry_geo.maps._profile_pdf")
 
@@ -90,7 +88,7 @@ def run_jobs(fn: Callable[[T], R], jobs: Sequence[T], *, processes: int = 0) -> 
     logger.debug("drawing %d jobs in %d %s workers", len(jobs), workers, context.get_start_method())
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        with _signals_held():  # the workers start as jobs are submitted
+        with signals_held():  # the workers start as jobs are submitted
             futures = [pool.submit(fn, job) for job in jobs]
         return [future.result() for future in futures]
     except BaseException:
@@ -98,29 +96,6 @@ def run_jobs(fn: Callable[[T], R], jobs: Sequence[T], *, processes: int = 0) -> 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while workers start; deliver them once all have started.
-
-    A worker stopped half-way through its start prints a traceback (the queues it
-    was opening are gone), so a signal then waits the moment it takes to start them.
-    Outside the main thread, where handlers cannot be set, nothing is held.
-    """
-    caught: list[int] = []
-    try:
-        previous = {s: signal.signal(s, lambda n, _: caught.append(n)) for s in _STOPS}
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        for signum in dict.fromkeys(caught):
-            signal.raise_signal(signum)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
