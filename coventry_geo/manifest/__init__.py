@@ -408,19 +408,47 @@ def _closest(word: str, choices: set[str] | list[str]) -> str | None:
     return match[0] if match else None
 
 
+def _not_one_of(
+    path: Path, where: str, key: str, value: Any, choices: list[str], what: str
+) -> ManifestError:
+    """Return the error for a key whose value is none of its choices, with the closest one.
+
+    Parameters
+    ----------
+    path : Path
+        The manifest, for the message.
+    where : str
+        The table holding the key (``"[layers.heat]"``).
+    key : str
+        The key (``"kind"``, ``"preset"``).
+    value : any
+        Its value, as written.
+    choices : list of str
+        The values it may take.
+    what : str
+        What a choice is, with its article (``"a layer kind"``).
+
+    Returns
+    -------
+    ManifestError
+        Naming the value, the closest choice (if any is close) and every choice.
+    """
+    hint = _closest(str(value), choices)
+    msg = (
+        f"manifest {path}: {where} has {key} {value!r}, which is not {what}"
+        + (f" (did you mean '{hint}'?)" if hint else "")
+        + f". Fix: set {key} to one of {', '.join(choices)}"
+        + (f" (probably '{hint}')." if hint else ".")
+    )
+    return ManifestError(msg, path=path)
+
+
 def _layer_spec(path: Path, base: Path, name: str, table: Any, study: dict[str, Any]) -> LayerSpec:
     where = f"[layers.{name}]"
     preset = _preset(path, where, table, as_table=False)
     kind = table.get("kind", preset.kind if preset else None)
     if kind not in LAYER_SCHEMAS:
-        hint = _closest(str(kind), list(LAYER_SCHEMAS))
-        msg = (
-            f"manifest {path}: {where} has kind {kind!r}, which is not a layer kind"
-            + (f" (did you mean '{hint}'?)" if hint else "")
-            + f". Fix: set kind to one of {', '.join(LAYER_SCHEMAS)}"
-            + (f" (probably '{hint}')." if hint else ".")
-        )
-        raise ManifestError(msg, path=path)
+        raise _not_one_of(path, where, "kind", kind, list(LAYER_SCHEMAS), "a layer kind")
     if preset is not None and preset.kind != kind:
         msg = (
             f"manifest {path}: {where} has kind '{kind}' but preset '{preset.name}' describes "
@@ -467,14 +495,7 @@ def _preset(path: Path, where: str, table: dict[str, Any], *, as_table: bool) ->
     if name is None:
         return None
     if name not in PRESETS:
-        hint = _closest(str(name), list(PRESETS))
-        msg = (
-            f"manifest {path}: {where} has preset {name!r}, which is not a preset"
-            + (f" (did you mean '{hint}'?)" if hint else "")
-            + f". Fix: set preset to one of {', '.join(PRESETS)}"
-            + (f" (probably '{hint}')." if hint else ".")
-        )
-        raise ManifestError(msg, path=path)
+        raise _not_one_of(path, where, "preset", name, list(PRESETS), "a preset")
     preset = PRESETS[name]
     if preset.table != as_table:
         use = "a [[layers.<name>.join]] table" if preset.table else "a layer"
