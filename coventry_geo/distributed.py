@@ -264,19 +264,15 @@ def residence_access_distributed(
         fix = "Pass chunk_size= of 1 or more."
         raise LayerSchemaError(layer, None, msg, fix)
     chunks = _spatial_chunks(residences, chunk_size)
+    inputs: dict[str, Any] = {
+        "sites": sites,
+        "access_points": access_points,
+        "coverage": coverage,
+        "network": network,
+    }
     if len(chunks) <= 1:
-        return residence_access(
-            residences,
-            sites,
-            standard=standard,
-            access_points=access_points,
-            coverage=coverage,
-            network=network,
-        )
-    shared = client.scatter(
-        {"sites": sites, "access_points": access_points, "coverage": coverage, "network": network},
-        broadcast=True,
-    )
+        return residence_access(residences, standard=standard, **inputs)
+    shared = client.scatter(inputs, broadcast=True)
     futures = [
         client.submit(_chunk_access, residences.iloc[rows], standard=standard, pure=False, **shared)
         for rows in chunks
