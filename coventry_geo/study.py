@@ -35,9 +35,12 @@ from coventry_geo.layers.schemas import LAYER_SCHEMAS
 from coventry_geo.layers.vector import read_vector_layer
 from coventry_geo.manifest import LayerSpec, Manifest, read_manifest
 
-__all__ = ["Study", "open_study"]
+__all__ = ["SYNTHETIC_NOTICE", "Study", "open_study"]
 
 logger = logging.getLogger(__name__)
+
+#: The notice on every map, page and profile of a synthetic study (the demo city).
+SYNTHETIC_NOTICE = "SYNTHETIC DATA: an invented city, not a real place; do not use for decisions."
 
 
 def open_study(manifest_path: str | Path) -> Study:

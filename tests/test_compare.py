@@ -99,6 +99,10 @@ def test_the_change_map_is_centred_on_zero_with_the_better_direction(heat_rerun)
     assert lst["legend"]["method"].startswith("Centred on 0")
     ids = {i["id"] for i in data["indicators"]}
     assert [i for i in ids if FLOOD.match(i) or CANOPY.match(i)] == []  # unchanged: not mapped
+    # the demo's runs: the synthetic-data warning, and what was compared in plain text
+    assert re.search(r'<p class="wm-notice">SYNTHETIC DATA', html)
+    intro = re.search(r'<p class="wm-intro">(.*?)</p>', html).group(1)
+    assert "Inputs changed: heat." in intro
 
 
 # --- hand-made runs: the bad inputs, and the columns of one run only ---------------------------

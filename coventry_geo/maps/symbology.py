@@ -365,8 +365,9 @@ def _diverging(
         dtype="int64",
     )
     method = (
-        f"Centred on 0 ({_MINUS} below, + above): {len(sizes)} class"
-        f"{'es' if len(sizes) != 1 else ''} of size each side, {SCHEME_NAMES[scheme]}"
+        f"Centred on 0 ({_MINUS} below, + above); {len(sizes)} class"
+        f"{'es' if len(sizes) != 1 else ''} on each side, by the size of the value "
+        f"({SCHEME_NAMES[scheme]})"
     )
     return _with_missing(column.name, title, method, entries, index)
 

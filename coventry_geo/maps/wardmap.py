@@ -96,7 +96,7 @@ aria-expanded="false">Indicator and search</button>
 <div class="wm-side">
 <section id="panel" class="wm-panel" aria-label="Indicator and ward search">
 <button type="button" id="panel-close" class="wm-close">Close</button>
-<label for="indicator">Indicator</label>
+$intro<label for="indicator">Indicator</label>
 <select id="indicator">
 $options</select>
 <p id="indicator-about" class="wm-about"></p>
@@ -137,6 +137,7 @@ def ward_map_html(
     city_values: Mapping[str, float] | None = None,
     options: MapOptions | None = None,
     notice: str | None = None,
+    intro: str | None = None,
     profile_links: Mapping[str, str] | None = None,
     profiles_index: str | None = None,
     lang: str = "en",
@@ -178,6 +179,7 @@ def ward_map_html(
         lang=escape_html(lang),
         title=escape_html(title),
         notice=f'<p class="wm-notice">{escape_html(notice)}</p>\n' if notice else "",
+        intro=f'<p class="wm-intro">{escape_html(intro)}</p>\n' if intro else "",
         options=_options_html(shown, data["default"], gaps),
         summary=escape_html(_summary(len(display), len(shown))),
         links=_links_html(profiles_index),
@@ -200,6 +202,7 @@ def write_ward_map(
     city_values: Mapping[str, float] | None = None,
     options: MapOptions | None = None,
     notice: str | None = None,
+    intro: str | None = None,
     profile_links: Mapping[str, str] | None = None,
     profiles_index: str | None = None,
     lang: str = "en",
@@ -228,6 +231,8 @@ def write_ward_map(
         shown first (``default``), basemap and outline simplification.
     notice : str, optional
         A notice shown under the title (the synthetic-data warning of the demo).
+    intro : str, optional
+        A paragraph at the top of the side panel saying what the page shows.
     profile_links : mapping of str to str, optional
         Ward id to the relative URL of its profile.
     profiles_index : str, optional
@@ -260,6 +265,7 @@ def write_ward_map(
         city_values=city_values,
         options=options,
         notice=notice,
+        intro=intro,
         profile_links=profile_links,
         profiles_index=profiles_index,
         lang=lang,

@@ -38,6 +38,7 @@ from coventry_geo.progress.history import (
 )
 from coventry_geo.run.folders import MARKER, read_marker
 from coventry_geo.run.provenance import read_run_record
+from coventry_geo.study import SYNTHETIC_NOTICE
 from coventry_geo.styles import map_style
 
 if TYPE_CHECKING:
@@ -80,6 +81,8 @@ class RunData:
         The ward table (no geometry).
     folder : Path
         The output folder holding the ward outlines (``wards.parquet``).
+    synthetic : bool
+        Whether the run's data are synthetic (the demo city).
     """
 
     run_id: str
@@ -89,6 +92,7 @@ class RunData:
     manifest_sha256: str
     wards: pd.DataFrame
     folder: Path
+    synthetic: bool = False
 
 
 @dataclass
@@ -234,6 +238,7 @@ def _folder_run(folder: Path) -> RunData:
         manifest_sha256=str(record.get("manifest_sha256", "")),
         wards=pd.read_csv(wards_csv, dtype={"ward_id": str, "ward_name": str}),
         folder=folder,
+        synthetic=record.get("synthetic") is True,
     )
 
 
@@ -275,6 +280,7 @@ def _history_run(ref: str, current: RunData) -> RunData:
         manifest_sha256=str(row.get("manifest_sha256", "")),
         wards=pd.read_csv(snapshot, dtype={"ward_id": str, "ward_name": str}),
         folder=current.folder,
+        synthetic=current.synthetic,
     )
 
 
@@ -485,7 +491,8 @@ def write_changes(comparison: Comparison, out_dir: Path, *, title: str | None = 
         out_dir / CHANGES_MAP,
         columns=columns,
         title=title or "What changed between two runs",
-        notice=(
+        notice=SYNTHETIC_NOTICE if old.synthetic or new.synthetic else None,
+        intro=(
             f"Run {old.run_id} compared with run {new.run_id} (study '{new.study}'). "
             f"Inputs changed: {', '.join(comparison.changed_inputs) or 'none'}. "
             "Indicators that did not change in any ward are not shown."

@@ -65,6 +65,7 @@ from coventry_geo.run.provenance import (
     stamp_outputs,
 )
 from coventry_geo.run.steps import StepRecord, StepRunner, replay_warnings, warning_records
+from coventry_geo.study import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:
     from coventry_geo.study import Study
@@ -528,9 +529,7 @@ def _map_inputs(study: Study, evidence: Evidence) -> dict[str, Any]:
 
 def _notice(study: Study) -> str | None:
     """Return the notice on every map and profile of a synthetic study (else None)."""
-    if not study.synthetic:
-        return None
-    return "SYNTHETIC DATA: an invented city, not a real place; do not use for decisions."
+    return SYNTHETIC_NOTICE if study.synthetic else None
 
 
 def _attribution(study: Study) -> list[str]:
