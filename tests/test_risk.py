@@ -126,3 +126,10 @@ def test_a_small_area_without_an_index_does_not_dilute_its_ward():
     wards = _ward_risk(scored)
     assert wards.loc["A", "risk_index"] == pytest.approx(0.4)
     assert wards["risk_rank"].dtype == "int64"
+
+
+def test_sensitivity_of_a_constant_index_is_undefined_without_a_warning(wards, recwarn):
+    flat = wards.assign(flood_pct=0.0, heat_c=1.0, residents=100, imd_rank=1)  # all alike
+    table = risk_sensitivity(flat, **DEFAULT)
+    assert table["spearman_rho"].isna().all()
+    assert not [w for w in recwarn if "constant" in str(w.message)]

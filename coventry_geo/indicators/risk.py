@@ -28,6 +28,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
@@ -189,7 +190,10 @@ def _scenarios(
 
 
 def _compare(base: pd.DataFrame, alt: pd.DataFrame) -> dict[str, float]:
-    rho = spearmanr(base["risk_index"], alt["risk_index"], nan_policy="omit").statistic
+    both = pd.concat([base["risk_index"], alt["risk_index"]], axis=1).dropna()
+    # Spearman's rho is undefined when either index is constant (e.g. every zone 0): NaN
+    varies = len(both) > 1 and (both.nunique() > 1).all()
+    rho = spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic if varies else np.nan
     moved = (alt["risk_rank"] - base["risk_rank"]).abs()
     return {
         "spearman_rho": float(rho),
