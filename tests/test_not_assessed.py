@@ -29,7 +29,7 @@ SKIPPED = {
     "heat": "no heat layer: heat exposure (AR1) not computed",
     "canopy": "no canopy layer: canopy cover and gap (NB6) not computed",
     "tree_equity": "no canopy layer: tree equity and planting priorities (NB6) not computed",
-    "cooling": "no canopy, heat layer: cooling priorities (AR6) not computed",
+    "cooling": "no canopy or heat layer: cooling priorities (AR6) not computed",
 }
 
 

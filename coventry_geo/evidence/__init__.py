@@ -191,13 +191,18 @@ def _base_kinds(study: Study) -> tuple[str, ...]:
     return _ALWAYS if _has_residences(study) else (*_ALWAYS, "small_areas")
 
 
+def _either(kinds: list[str]) -> str:
+    """Return ``a``, ``a or b``, ``a, b or c``."""
+    return " or ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
+
+
 def _add_families(study: Study, plan: EvidencePlan, families: list[Family], *, base: str) -> None:
     for family in families:
         layers = {k: study.available(k, needed_for=family.needed_for) for k in family.kinds}
         missing = [kind for kind, name in layers.items() if name is None]
         absent = [a for a in family.after if a != SMALL_AREAS and f"family:{a}" not in plan.keys]
         if missing or absent:
-            why = f"no {', '.join(missing)} layer" if missing else f"{', '.join(absent)} not run"
+            why = f"no {_either(missing)} layer" if missing else f"{', '.join(absent)} not run"
             plan.skipped[family.name] = f"{why}: {family.needed_for} not computed"
             continue
         estimate = () if _has_residences(study) else family.without_residences

@@ -4,7 +4,7 @@ An indicator whose layer is missing is *not assessed*: the maps and profiles say
 so, with the layer that would give it, instead of leaving it out (which reads as
 "nothing to report") or showing an empty table (which reads as "none found").
 The reasons come from :attr:`Evidence.skipped <coventry_geo.evidence.Evidence>`
-(``"no canopy, heat layer: cooling priorities (AR6) not computed"``), and from
+(``"no canopy or heat layer: cooling priorities (AR6) not computed"``), and from
 what a family that ran had to work with: the composite risk index needs a hazard
 per small area, double jeopardy an indicator per small area.
 """
@@ -110,7 +110,8 @@ def _family_fix(evidence: Evidence, family: str) -> str | None:
     reason = evidence.skipped.get(family)
     if reason is not None:
         found = _MISSING_KINDS.match(reason)
-        return _add([k.strip() for k in found["kinds"].split(",")]) if found else reason
+        kinds = found["kinds"].replace(" or ", ",").split(",") if found else []
+        return _add([k.strip() for k in kinds]) if found else reason
     inputs = _INPUTS_OF.get(family)
     return _add(inputs, any_of=True) if inputs else None
 
