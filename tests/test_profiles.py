@@ -107,7 +107,7 @@ def test_written_profiles_escape_names_and_link_each_other(evidence, tmp_path) -
         evidence,
         tmp_path / "profiles",
         title="Test <b>City</b>",
-        credits=Credits(study="Study line", base=("Ward boundaries (OGL)",)),
+        credits=Credits(study="Study line", base=(("Ward boundaries", "OGL"),)),
         options=MapOptions(processes=1),
         notice="SYNTHETIC DATA",
     )
@@ -119,7 +119,7 @@ def test_written_profiles_escape_names_and_link_each_other(evidence, tmp_path) -
         assert "<b>City</b>" not in html
     east = (tmp_path / "profiles" / "W2.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in east
-    assert "Study line · Ward boundaries (OGL)" in east
+    assert "Study line · Data: Ward boundaries. · Contains public sector information" in east
     assert '<th scope="col">City-wide value</th>' in east
     assert 'href="../wards_map.html#indicator=risk_index&amp;ward=W2"' in east
     pdf = (tmp_path / "profiles" / "W1.pdf").read_bytes()

@@ -15,6 +15,7 @@ from coventry_geo.columns import ColumnInfo, column_info
 from coventry_geo.errors import ManifestError
 from coventry_geo.indicators import load_families
 from coventry_geo.maps import map_options, write_report_map
+from coventry_geo.maps._credits import OGL_STATEMENT
 from coventry_geo.maps._labels import label_points, overlapping_pairs, place_labels
 from coventry_geo.maps.static import A4_LANDSCAPE_IN, report_map_figure
 from coventry_geo.styles import HEADLINE
@@ -260,12 +261,14 @@ def test_run_writes_maps_and_profiles_and_credits_only_layers_used(credited_stud
     assert {"maps", "profiles"} <= set(result.computed)
     flood = credits.lines(["fz3_area_pct"])
     assert flood[0] == "Tiny Town study"
-    assert "Flood Source (OGL)" in flood
-    assert "Heat Source" not in flood
-    assert "Heat Source" in credits.lines(["lst_mean_c"])
+    assert flood[1].startswith("Data: ")
+    assert "Flood Source" in flood[1]
+    assert flood[2] == OGL_STATEMENT  # "OGL", once, as the licence asks to be credited
+    assert "Heat Source" not in " ".join(flood)
+    assert "Heat Source" in credits.lines(["lst_mean_c"])[1]
     page = (result.out_dir / "wards_map.html").read_text(encoding="utf-8")
     assert "Canopy Source Never Read" not in page
-    assert "Flood Source (OGL)" in page
+    assert "Flood Source" in page
     out = result.out_dir
     assert (out / "maps" / "flood_area_pct.png").is_file()
     assert (out / "maps" / "flood_area_pct.pdf").is_file()
@@ -338,4 +341,23 @@ def test_ward_boundaries_are_credited_with_their_vintage(tiny_study) -> None:
              "licence": "OGL"}  # fmt: skip
     study = open_study(tiny_study(layers={"wards": wards}))
     credits = map_credits(study, SimpleNamespace(steps=[]))
-    assert credits.base == ("ONS Wards (BGC), December 2013 (OGL)",)
+    assert credits.base == (("ONS Wards (BGC), December 2013", "OGL"),)
+
+
+def test_credits_name_each_layer_once_and_each_licence_statement_once() -> None:
+    from coventry_geo.maps.credits import Credits
+
+    ons = "Source: Office for National Statistics licensed under the Open Government Licence v3.0."
+    os_data = "Contains OS data © Crown copyright and database right."
+    credits = Credits(
+        study="Study line",
+        base=(("ONS Wards, 2013", f"{ons} {os_data}"),),
+        steps={"family:x": (("ONS LSOA, 2021", f"{ons} {os_data}"), ("IMD 2025", "OGL v3.0"))},
+        made_by={"x_pct": "family:x"},
+        year=2026,
+    )
+    assert credits.lines(["x_pct"]) == [
+        "Study line",
+        "Data: ONS Wards, 2013; ONS LSOA, 2021; IMD 2025.",
+        f"{OGL_STATEMENT} {ons} Contains OS data © Crown copyright and database right 2026.",
+    ]

@@ -138,7 +138,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _is_licence_name(sentence: str) -> bool:
-    """Whether the sentence only names the OGL (``Open Government Licence v3.0.``)."""
+    """Whether the sentence only names the OGL (``Open Government Licence v3.0.``, ``OGL``)."""
     return bool(
-        re.fullmatch(r"(the )?open government licen[cs]e( v\.?3(\.0)?)?\.?", sentence, re.I)
+        re.fullmatch(r"((the )?open government licen[cs]e|OGL)( v\.?3(\.0)?)?\.?", sentence, re.I)
     )

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
+from coventry_geo.maps._credits import LayerCredit, licence_statements
 from coventry_geo.maps._greenblue_page import date_text
 
 if TYPE_CHECKING:
@@ -21,51 +23,70 @@ if TYPE_CHECKING:
     from coventry_geo.evidence import Evidence, EvidencePlan
     from coventry_geo.study import Study
 
-__all__ = ["Credits", "map_credits"]
+__all__ = ["Credit", "Credits", "map_credits"]
 
 _URL = re.compile(r"^[a-z]+://", re.IGNORECASE)
 
 
+#: A layer's credit: its source (title and date) and its licence, either may be empty.
+Credit = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class Credits:
-    """The credit lines of each step's inputs, and which step made each column.
+    """The credits of each step's inputs, and which step made each column.
 
     Attributes
     ----------
     study : str
         The study's own attribution line (may be empty).
-    base : tuple of str
-        Lines for the ward boundaries, credited on every map.
-    steps : dict of str to tuple of str
-        Step name to the lines of the layers it read, with those of the steps it used.
+    base : tuple of (str, str)
+        Source and licence of the ward boundaries, credited on every map.
+    steps : dict of str to tuple of (str, str)
+        Step name to the source and licence of the layers it read, with those of
+        the steps it used.
     made_by : dict of str to str
         Column (or ``table:<name>``, ``layer:<name>``) to the step that made it.
+    year : int
+        Year of publication, for the Ordnance Survey statement (default: this year).
     """
 
     study: str = ""
-    base: tuple[str, ...] = ()
-    steps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    base: tuple[Credit, ...] = ()
+    steps: dict[str, tuple[Credit, ...]] = field(default_factory=dict)
     made_by: dict[str, str] = field(default_factory=dict)
+    year: int = field(default_factory=lambda: date.today().year)
 
     def lines(self, names: Iterable[str] = ()) -> list[str]:
         """Credit lines of a map showing ``names`` (columns or ``table:``/``layer:`` names).
 
-        The study line first, then the ward boundaries, then each other layer
-        once, in the order first needed.
+        The study's line; then ``Data:`` and each layer read, once, in the order
+        first needed (the ward boundaries first); then the licence statements
+        those layers require, each once (:func:`licence_statements`: the Open
+        Government Licence statement once, one dated OS statement).
         """
-        out = [self.study] if self.study else []
-        for line in self.base:
-            out.append(line)
+        credits = list(self.base)
         for name in names:
-            out += self.steps.get(self.made_by.get(name, ""), ())
-        return list(dict.fromkeys(line for line in out if line))
+            credits += self.steps.get(self.made_by.get(name, ""), ())
+        credits = list(dict.fromkeys(credits))
+        sources = list(dict.fromkeys(s.rstrip(". ") for s, _ in credits if s))
+        statements = licence_statements(
+            (LayerCredit("", "", s, licence) for s, licence in credits if licence), year=self.year
+        )
+        out = [self.study] if self.study else []
+        if sources:
+            out.append(f"Data: {'; '.join(sources)}.")
+        if statements:
+            out.append(" ".join(statements))
+        return out
 
     def to_json(self) -> dict[str, object]:
         """Return a JSON-ready form (for cache keys)."""
         return {
             "study": self.study,
-            "base": list(self.base),
-            "steps": {k: list(v) for k, v in sorted(self.steps.items())},
+            "base": [list(c) for c in self.base],
+            "steps": {k: [list(c) for c in v] for k, v in sorted(self.steps.items())},
+            "year": self.year,
         }
 
 
@@ -114,7 +135,7 @@ def _closure(name: str, after: dict[str, tuple[str, ...]]) -> list[str]:
     return seen
 
 
-def _layer_lines(study: Study, name: str) -> list[str]:
+def _layer_lines(study: Study, name: str) -> list[Credit]:
     spec = study.spec(name)
     what = spec.source
     if _URL.match(what) or not what:  # a preset's web address says less than its title
@@ -122,15 +143,10 @@ def _layer_lines(study: Study, name: str) -> list[str]:
     when = date_text(spec.date) if spec.date else ""
     if when and when not in what:
         what = f"{what}, {when}" if what else when
-    return [_line(what, spec.licence), *(_line(j.source, j.licence) for j in spec.joins)]
+    return [(what, spec.licence), *((j.source, j.licence) for j in spec.joins)]
 
 
 def _preset_title(preset: str | None) -> str:
     from coventry_geo.layers.official.presets import PRESETS
 
     return PRESETS[preset].title if preset in PRESETS else ""
-
-
-def _line(source: str, licence: str) -> str:
-    """``"source (licence)"``, or whichever of the two is given."""
-    return f"{source} ({licence})" if source and licence else source or licence

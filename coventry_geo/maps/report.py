@@ -133,7 +133,8 @@ def write_ward_maps(
     from coventry_geo.maps.profiles import profile_links
     from coventry_geo.maps.wardmap import write_ward_map
 
-    credits = credits if isinstance(credits, Credits) else Credits(base=tuple(credits))
+    if not isinstance(credits, Credits):  # fixed lines, shown as they are
+        credits = Credits(study=" · ".join(credits))
     columns = mapped_columns(wards)
     links = profile_links(wards["ward_id"], prefix="profiles/") if options.profiles else None
     files = write_ward_map(
