@@ -92,6 +92,7 @@ def test_small_areas_without_population_cannot_be_spread():
         population_surface(AREAS.drop(columns="population"))
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning", "error:An input array is constant")
 def test_a_study_without_residences_gets_residents_and_estimates(tiny_study, tmp_path):
     # S1 = ward W1, S2 = W2, S3 the northern half (W3 and W4 equally: best fit gives W3).
     shift = [

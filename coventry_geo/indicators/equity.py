@@ -608,9 +608,11 @@ def _quiet_pysal() -> Iterator[None]:
     """Silence PySAL's deprecation notices that say nothing about the results.
 
     esda announces that its default (directed, folded) p-value will change;
-    libpysal's fuzzy contiguity uses a pandas keyword that pandas deprecates.
+    libpysal's fuzzy contiguity uses a pandas keyword that pandas deprecates; and
+    esda's z-scores of the simulations (not used: the pseudo p-values are) divide
+    0 by 0 where a zone's permuted statistics do not vary, as with few zones.
     """
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
         warnings.filterwarnings("ignore", "The inplace keyword")
         yield
