@@ -78,13 +78,14 @@ class ValidationReport:
 
     def __repr__(self) -> str:
         """Return the summary, a table of the layers and every message (readable in a notebook)."""
-        table = self.to_frame().drop(columns="messages").fillna("").to_string(index=False)
+        table = self.to_frame().drop(columns="messages").astype(object).fillna("")
+        table = table.to_string(index=False)
         messages = [f"- {c.layer} [{c.status}]: {m}" for c in self.checks for m in c.messages]
         return "\n".join([self.summary(), table, *messages])
 
     def _repr_html_(self) -> str:
         """Return the summary and the table as HTML, for Jupyter."""
-        frame = self.to_frame().fillna("")
+        frame = self.to_frame().astype(object).fillna("")
         return f"<p><strong>{html.escape(self.summary())}</strong></p>" + frame.to_html(
             index=False, escape=True
         )

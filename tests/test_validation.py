@@ -349,6 +349,7 @@ def test_missing_file_in_a_data_folder_names_its_variable(tiny_study, tmp_path, 
     )
 
 
+@pytest.mark.filterwarnings("error:'str' is not supported")  # pandas: fillna("") on floats
 def test_report_reads_well_in_a_notebook(tiny_study):
     manifest = tiny_study(layers={"heat": {"kind": "heat", "path": "nope.tif"}})
     report = validate_study(open_study(manifest))
