@@ -142,3 +142,14 @@ def test_a_run_with_targets_writes_progress_and_shows_it_on_the_profiles_index(t
     assert "Progress to the plan" in index
     assert 'src="../progress.png"' in index
     assert "from 25 °C in 2020 to 23 °C in 2040" in index
+
+
+def test_the_chart_caption_gives_values_with_units_and_thousands_separators():
+    from coventry_geo.progress.targets import progress_caption
+
+    people = Target("fz3_residents", baseline=12000.0, baseline_year=2023, target=9600.0,
+                    target_year=2040)  # fmt: skip
+    caption = progress_caption({"canopy_pct": CANOPY, "fz3_residents": people})
+    assert "from 11% in 2023 to 20% in 2050" in caption
+    assert "from 12,000 persons in 2023 to 9,600 persons in 2040" in caption
+    assert progress_caption({}) is None

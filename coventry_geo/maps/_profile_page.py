@@ -267,7 +267,7 @@ def _progress_html(caption: str | None) -> str:
     return (
         '<section class="progress" aria-labelledby="progress-heading">\n'
         '<h2 id="progress-heading">Progress to the plan\'s targets</h2>\n'
-        f'<figure><img src="../progress.png" alt="{text}" '
+        f'<figure><img src="../progress.png" alt="{text}" width="700" '
         'style="max-width: 100%; height: auto;">\n'
         f"<figcaption>{text} Ward by ward: "
         '<a href="../progress.csv">progress.csv</a>.</figcaption></figure>\n'

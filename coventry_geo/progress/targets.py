@@ -334,14 +334,15 @@ def progress_caption(targets: Mapping[str, Target]) -> str | None:
     """
     if not targets:
         return None
+    from coventry_geo.maps.classify import format_value
+
     parts = []
     for t in targets.values():
         info = _column(t.column)
-        unit = f" {info.unit}" if info.unit else ""
         parts.append(
             f"{info.label}: the city value at each run (blue points) against the straight "
-            f"line from {t.baseline:g}{unit} in {t.baseline_year} to {t.target:g}{unit} in "
-            f"{t.target_year} (grey dashes)."
+            f"line from {format_value(t.baseline, info.unit)} in {t.baseline_year} to "
+            f"{format_value(t.target, info.unit)} in {t.target_year} (grey dashes)."
         )
     return " ".join(parts)
 
