@@ -57,6 +57,11 @@ def test_onspd_csv_as_published(tiny_study):
     assert gdf.geometry.y.iloc[0] == pytest.approx(279054, abs=0.2)
 
 
+def test_onspd_saved_by_a_spreadsheet_with_a_byte_order_mark(tiny_study):
+    _, gdf = _postcode_layer(tiny_study, "onspd.csv", "\ufeff" + ONSPD, "ons_postcode_directory")
+    assert list(gdf["postcode"]) == ["CV1 5FB", "CV1 1AA"]
+
+
 def test_onspd_upper_case_headers(tiny_study):
     header, rows = ONSPD.split("\n", 1)
     _, gdf = _postcode_layer(
