@@ -94,6 +94,10 @@ A city-wide value is computed over the whole city; "city total" adds up the ward
 <section><h2>Top planting priorities</h2>$planting</section>
 <section><h2>Top cooling priorities</h2>$cooling</section>
 </div>
+<p class="note">City rank: the small area's place among all the city's small areas, 1 first. \
+Planting: lowest Tree Equity Score first. Cooling: hottest, least cooled by nearby green space \
+and most vulnerable first; "yes" where it is all three (above the city's median heat and \
+vulnerability, below its median cooling).</p>
 <section><h2>Double-jeopardy small areas</h2>$dj</section>
 </main>
 <footer>
@@ -147,7 +151,7 @@ def profile_html(
             profile.empty["planting"],
         ),
         cooling=_table(
-            ["City rank", "Small area", "Mean LST", "Candidate"],
+            ["City rank", "Small area", "Mean LST", "Hot, little cooling and vulnerable"],
             profile.cooling,
             profile.empty["cooling"],
         ),
