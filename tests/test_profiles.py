@@ -121,7 +121,8 @@ def test_written_profiles_escape_names_and_link_each_other(evidence, tmp_path) -
     assert "&lt;img src=x onerror=alert(1)&gt;" in east
     assert "Study line · Data: Ward boundaries. · Contains public sector information" in east
     assert '<th scope="col">City-wide value</th>' in east
-    assert '<th scope="col">Hot, little cooling and vulnerable</th>' in east  # not "Candidate"
+    assert '<th scope="col">All three</th>' in east  # not "Candidate": the note says of what
+    assert "All three: hotter, less cooled by green space and more vulnerable" in east
     assert 'href="../wards_map.html#indicator=risk_index&amp;ward=W2"' in east
     pdf = (tmp_path / "profiles" / "W1.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")

@@ -49,8 +49,9 @@ footer { margin-top: 10px; border-top: 1px solid #ccc; padding-top: 4px; }
   body { font-size: 9.5pt; max-width: none; padding: 0; }
   h1 { font-size: 16pt; } h2 { font-size: 10pt; margin: 5px 0 2px; }
   table { font-size: 7.6pt; } th, td { padding: 0.5px 4px; }
-  .maps { grid-template-columns: 1fr 1.6fr; } figure svg { max-height: 42mm; }
+  .maps { grid-template-columns: 1fr 1.6fr; } figure svg { max-height: 38mm; }
   figcaption, .legend, .note, footer { font-size: 7.5pt; }
+  .note { margin: 2px 0; }
   .nav { display: none; }
   section, figure, table { break-inside: avoid; }
 }
@@ -94,10 +95,8 @@ A city-wide value is computed over the whole city; "city total" adds up the ward
 <section><h2>Top planting priorities</h2>$planting</section>
 <section><h2>Top cooling priorities</h2>$cooling</section>
 </div>
-<p class="note">City rank: the small area's place among all the city's small areas, 1 first. \
-Planting: lowest Tree Equity Score first. Cooling: hottest, least cooled by nearby green space \
-and most vulnerable first; "yes" where it is all three (above the city's median heat and \
-vulnerability, below its median cooling).</p>
+<p class="note">City rank: among all the city's small areas, 1 first. All three: hotter, \
+less cooled by green space and more vulnerable than the median small area.</p>
 <section><h2>Double-jeopardy small areas</h2>$dj</section>
 </main>
 <footer>
@@ -151,7 +150,7 @@ def profile_html(
             profile.empty["planting"],
         ),
         cooling=_table(
-            ["City rank", "Small area", "Mean LST", "Hot, little cooling and vulnerable"],
+            ["City rank", "Small area", "Mean LST", "All three"],
             profile.cooling,
             profile.empty["cooling"],
         ),

@@ -204,8 +204,11 @@ def _empty_sections(evidence: Evidence, small: pd.DataFrame | None) -> dict[str,
 
 
 def _dj_themes(small: pd.DataFrame) -> list[str]:
-    """Return the themes double jeopardy was assessed for (flood, heat, trees...)."""
-    flags = [c for c in small.columns if c.startswith("dj_")]
+    """Return the themes double jeopardy was assessed for (flood, heat, trees...).
+
+    A flag with no value in any small area was not tested (too few values, or no variation).
+    """
+    flags = [c for c in small.columns if c.startswith("dj_") and small[c].notna().any()]
     return list(dict.fromkeys(_short(c[3:]) for c in flags))
 
 
@@ -278,7 +281,7 @@ def _double_jeopardy(mine: pd.DataFrame) -> list[tuple[str, str]]:
     flags = [c for c in mine.columns if c.startswith("dj_")]
     rows = []
     for _, area in mine.iterrows():
-        hit = [_short(c[3:]) for c in flags if area[c] == area[c] and bool(area[c])]
+        hit = [_short(c[3:]) for c in flags if pd.notna(area[c]) and bool(area[c])]
         if hit:
             rows.append((_area_name(area), ", ".join(dict.fromkeys(hit))))
     if len(rows) > DJ_ROWS:
