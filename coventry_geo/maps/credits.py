@@ -112,12 +112,12 @@ def map_credits(study: Study, plan: EvidencePlan, evidence: Evidence | None = No
     for name in reads:
         layers = [layer for used in _closure(name, after) for layer in reads[used]]
         steps[name] = tuple(
-            dict.fromkeys(line for layer in layers for line in _layer_lines(study, layer))
+            dict.fromkeys(line for layer in layers for line in _layer_credits(study, layer))
         )
     ward_layer = study.manifest.study.ward_layer
     return Credits(
         study=study.manifest.study.attribution,
-        base=tuple(_layer_lines(study, ward_layer)),
+        base=tuple(_layer_credits(study, ward_layer)),
         steps=steps,
         made_by=dict(evidence.made_by) if evidence is not None else {},
     )
@@ -135,7 +135,7 @@ def _closure(name: str, after: dict[str, tuple[str, ...]]) -> list[str]:
     return seen
 
 
-def _layer_lines(study: Study, name: str) -> list[Credit]:
+def _layer_credits(study: Study, name: str) -> list[Credit]:
     spec = study.spec(name)
     what = spec.source
     if _URL.match(what) or not what:  # a preset's web address says less than its title
